@@ -1,0 +1,200 @@
+"""The companion's HTTP API (aiohttp): ingest, events, causes, health.
+
+It sits next to a proxy, so it trusts nothing about where a request came from (the lesson of
+CVE-2025-23217): every `/api/*` route but health needs the bearer token, the `Host` header
+must name loopback (no DNS rebinding), a browser `Origin` must be an extension's, and no
+CORS header is ever sent.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from companion import __version__
+from companion.causes import catalogue_json
+from companion.diagnose import diagnose
+from companion.errors import StoreError
+from companion.models import Diagnosis, Event, Exchange
+from companion.sites import host_of_origin, site_of
+from companion.store import Store
+
+__all__ = ["DATA_DIR", "STORE", "TOKEN", "create_app", "event_from_exchange"]
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = web.AppKey("data_dir", Path)
+TOKEN = web.AppKey("token", str)
+STORE = web.AppKey("store", Store)
+
+MAX_INGEST_BYTES = 512 * 1024
+MAX_LIMIT = 500
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+_EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error(status: int, code: str, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers or None)
+
+
+def _host_name(host_header: str) -> str:
+    if host_header.startswith("["):
+        return host_header[: host_header.find("]") + 1].lower()
+    return host_header.rsplit(":", 1)[0].lower() if host_header.count(":") == 1 else host_header.lower()
+
+
+def _origin_allowed(origin: str, host_header: str) -> bool:
+    if origin.startswith(_EXTENSION_SCHEMES):
+        return True
+    # The service's own pages (the event list) may call it.
+    return origin in {f"http://{host_header}"} and _host_name(host_header) in _LOOPBACK_HOSTS
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Host, Origin and token checks, and JSON errors for whatever goes wrong."""
+    host = request.headers.get("Host", "")
+    if _host_name(host) not in _LOOPBACK_HOSTS:
+        return error(421, "bad_host", "this service answers only to 127.0.0.1 or localhost")
+    origin = request.headers.get("Origin")
+    if origin is not None and not _origin_allowed(origin, host):
+        return error(403, "forbidden_origin", f"requests from {origin} are not allowed")
+    if request.path.startswith("/api/") and request.path != "/api/health":
+        sent = request.headers.get("Authorization", "")
+        scheme, _, token = sent.partition(" ")
+        challenge = 'Bearer realm="401-companion"'
+        if not sent:
+            return error(401, "unauthorized", "send the API token: Authorization: Bearer <companion token>", **{"WWW-Authenticate": challenge})
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), request.app[TOKEN].encode()):
+            return error(
+                401, "invalid_token", "the API token is wrong; `companion token` prints the right one",
+                **{"WWW-Authenticate": challenge + ', error="invalid_token"'},
+            )
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = exc.reason.lower().replace(" ", "_")
+        return error(exc.status, code, exc.text if exc.text and not exc.text.startswith(str(exc.status)) else exc.reason)
+    except StoreError as exc:
+        log.error("store error: %s", exc)
+        return error(503, "store_unavailable", str(exc))
+
+
+def _fallback_diagnosis(exc: Exception) -> Diagnosis:
+    return Diagnosis(
+        cause="unknown",
+        confidence=0.0,
+        title="The cause could not be worked out",
+        summary=f"The companion failed while diagnosing this exchange ({exc.__class__.__name__}); the exchange was kept.",
+    )
+
+
+def event_from_exchange(exchange: Exchange) -> Event:
+    try:
+        diagnosis = diagnose(exchange)
+    except Exception as exc:  # noqa: BLE001 - a bug in one rule must not lose the event
+        log.exception("diagnosis failed for %s %s", exchange.method, exchange.host)
+        diagnosis = _fallback_diagnosis(exc)
+    initiator_host = host_of_origin(exchange.initiator)
+    return Event(
+        id=uuid.uuid4().hex,
+        time=exchange.time,
+        method=exchange.method,
+        url=exchange.url,
+        host=exchange.host,
+        site=site_of(exchange.host),
+        status=exchange.status,
+        initiator=exchange.initiator,
+        initiator_host=initiator_host,
+        diagnosis=diagnosis,
+        exchange=exchange,
+    )
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(data, separators=(",", ":")), status=status, content_type="application/json")
+
+
+async def health(request: web.Request) -> web.Response:
+    return _json({"status": "ok", "version": __version__})
+
+
+async def ingest(request: web.Request) -> web.Response:
+    if request.content_length is not None and request.content_length > MAX_INGEST_BYTES:
+        return error(413, "too_large", f"an exchange is at most {MAX_INGEST_BYTES} bytes")
+    try:
+        payload = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        return error(400, "bad_json", f"the body is not JSON: {exc}")
+    try:
+        exchange = Exchange.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        return error(422, "invalid_exchange", f"{where}: {first['msg']} ({exc.error_count()} problem(s))")
+    event = await request.app[STORE].add(event_from_exchange(exchange))
+    return _json(event.model_dump(mode="json"), status=201)
+
+
+def _limit(request: web.Request) -> int:
+    raw = request.query.get("limit", "50")
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"limit must be a whole number, not {raw!r}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise web.HTTPBadRequest(text=f"limit must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+async def list_events(request: web.Request) -> web.Response:
+    site = request.query.get("site") or None
+    events = await request.app[STORE].recent(site=site, limit=_limit(request))
+    return _json({"events": [e.model_dump(mode="json") for e in events]})
+
+
+async def get_event(request: web.Request) -> web.Response:
+    event = await request.app[STORE].get(request.match_info["event_id"])
+    if event is None:
+        return error(404, "not_found", "no event with that id (it may have been cleared)")
+    return _json(event.model_dump(mode="json"))
+
+
+async def clear_events(request: web.Request) -> web.Response:
+    return _json({"deleted": await request.app[STORE].clear()})
+
+
+async def causes(request: web.Request) -> web.Response:
+    return _json({"causes": catalogue_json()})
+
+
+def create_app(data_dir: Path, token: str) -> web.Application:
+    """The service for the store in `data_dir`, answering to `token`."""
+    app = web.Application(middlewares=[guard], client_max_size=MAX_INGEST_BYTES)
+    app[DATA_DIR] = data_dir
+    app[TOKEN] = token
+
+    async def store_ctx(app: web.Application):
+        app[STORE] = await Store.open(data_dir)
+        yield
+        await app[STORE].close()
+
+    app.cleanup_ctx.append(store_ctx)
+    app.router.add_get("/api/health", health)
+    app.router.add_post("/api/ingest", ingest)
+    app.router.add_get("/api/events", list_events)
+    app.router.add_delete("/api/events", clear_events)
+    app.router.add_get("/api/events/{event_id}", get_event)
+    app.router.add_get("/api/causes", causes)
+    return app

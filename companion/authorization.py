@@ -1,0 +1,210 @@
+"""Describe a credential without keeping it: scheme, length, keyed fingerprint, problems.
+
+Runs inside the addon, on the request side of a 401/407 only. Everything returned here may be
+stored and shown (DESIGN.md, "Secrets"): Basic user names and JWT header and claims are kept;
+passwords, token strings, signatures and API keys are not.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from typing import Any
+
+__all__ = [
+    "API_KEY_HEADERS",
+    "API_KEY_QUERY_PARAMS",
+    "describe_api_key",
+    "describe_authorization",
+    "fingerprint",
+    "looks_like_jwt",
+    "unverified_jwt",
+]
+
+# An auth scheme as it is met in practice: a short word followed by whitespace or the end.
+# (RFC 9110 allows any token characters, but so does a bare token pasted without a scheme,
+# and the scheme is kept while the token must not be.)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}(?=\s|$)")
+_KNOWN_SCHEMES = frozenset(
+    {"basic", "bearer", "digest", "negotiate", "ntlm", "kerberos", "token", "jwt", "hoba", "mutual",
+     "scram-sha-1", "scram-sha-256", "vapid", "dpop", "apikey", "key", "oauth", "privatetoken", "concealed"}
+)
+_JWT = re.compile(r"^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$")
+_PLACEHOLDERS = {"undefined", "null", "none", "nil", "[object object]", "false", "true", "bearer"}
+
+# Headers that carry an API key (lower case). Anything else named like a key is redacted by
+# redact.py but not counted as a credential.
+API_KEY_HEADERS = frozenset(
+    {
+        "x-api-key",
+        "api-key",
+        "apikey",
+        "x-apikey",
+        "x-api-token",
+        "x-auth-token",
+        "x-access-token",
+        "x-goog-api-key",
+        "ocp-apim-subscription-key",
+        "x-functions-key",
+        "private-token",
+    }
+)
+API_KEY_QUERY_PARAMS = frozenset(
+    {"api_key", "apikey", "api-key", "key", "access_token", "token", "auth", "auth_token"}
+)
+
+
+def fingerprint(value: str | bytes, key: bytes) -> str:
+    """A short keyed fingerprint: equal values match within one run, and it cannot be
+    reversed or brute-forced offline without the key, which never leaves the addon."""
+    data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value
+    return hmac.new(key, data, hashlib.sha256).hexdigest()[:12]
+
+
+def looks_like_jwt(token: str) -> bool:
+    return bool(_JWT.match(token)) and token.startswith("eyJ")
+
+
+def _b64url_json(part: str) -> Any:
+    padded = part + "=" * (-len(part) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+def unverified_jwt(token: str) -> dict[str, Any] | None:
+    """Header and claims of a JWT, never verified and without its signature; None if the
+    string is not a decodable JWT."""
+    if not looks_like_jwt(token):
+        return None
+    try:
+        import jwt as pyjwt  # PyJWT; imported here so the addon still loads without it
+
+        header = pyjwt.get_unverified_header(token)
+        claims = pyjwt.decode(token, options={"verify_signature": False})
+    except ImportError:
+        # A user's own mitmproxy may lack PyJWT: decode the two JSON parts ourselves.
+        try:
+            head_part, claims_part, _ = token.split(".")
+            header, claims = _b64url_json(head_part), _b64url_json(claims_part)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return None
+    except Exception:  # noqa: BLE001 - PyJWT raises many types on garbage; all mean "not a JWT"
+        return None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        return None
+    return {"header": header, "claims": claims}
+
+
+def _basic(payload: str, problems: list[str]) -> dict[str, Any]:
+    """Decode a Basic payload (RFC 7617) into user name and password length."""
+    out: dict[str, Any] = {}
+    compact = payload.strip()
+    try:
+        raw = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        problems.append("not_base64")
+        return out
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # RFC 7617 leaves the charset to the server unless it asks for UTF-8; Latin-1 is what
+        # browsers historically sent, and it never fails.
+        problems.append("not_utf8")
+        text = raw.decode("latin-1")
+    user, sep, password = text.partition(":")
+    if not sep:
+        problems.append("no_colon")
+        return out
+    out["username"] = user
+    out["password_length"] = len(password)
+    if not user and not password:
+        problems.append("empty_credentials")
+    return out
+
+
+def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, Any]:
+    """What an `Authorization` (or `Proxy-Authorization`) header said, as a `Credential`
+    dict (models.py), with no secret in it."""
+    problems: list[str] = []
+    if "\n" in value or "\r" in value:
+        problems.append("newline")
+    if value != value.strip():
+        problems.append("whitespace")
+    text = value.strip()
+    out: dict[str, Any] = {"source": source, "fingerprint": fingerprint(value, key)}
+
+    match = _SCHEME.match(text)
+    if match and match.end() == len(text) and match.group(0).lower() not in _KNOWN_SCHEMES:
+        match = None  # a lone word that is no scheme we know is a token sent without one
+    if not match:
+        # No scheme: a bare token pasted where "Bearer <token>" belonged, or quotes around it.
+        problems.append("no_scheme")
+        if text[:1] in "\"'":
+            problems.append("surrounding_quotes")
+        if text.strip("\"'").lower() in _PLACEHOLDERS:
+            problems.append("placeholder_token")
+        out.update(scheme=None, length=len(text), problems=problems)
+        jwt_info = unverified_jwt(text.strip("\"'"))
+        if jwt_info:
+            out["jwt"] = jwt_info
+        return out
+
+    scheme = match.group(0)
+    credentials = text[match.end() :].strip()
+    lowered = scheme.lower()
+    out["scheme"] = scheme
+
+    # "Bearer Bearer x" is a classic client bug: the scheme added twice by two layers.
+    again = _SCHEME.match(credentials)
+    if again and again.group(0).lower() == lowered and credentials[again.end() : again.end() + 1].isspace():
+        problems.append("doubled_scheme")
+        credentials = credentials[again.end() :].strip()
+    if credentials[:1] in {'"', "'"} and lowered not in {"digest"}:
+        problems.append("surrounding_quotes")
+        credentials = credentials.strip("\"'")
+    out["length"] = len(credentials)
+    if not credentials:
+        problems.append("empty_credentials")
+    elif credentials.lower() in _PLACEHOLDERS:
+        # "Bearer undefined": the app sent the token before it had one.
+        problems.append("placeholder_token")
+
+    if lowered == "basic" and credentials:
+        out.update(_basic(credentials, problems))
+    elif lowered == "digest":
+        user = re.search(r'(?i)\busername\*?\s*=\s*"?([^",]*)', credentials)
+        if user:
+            out["username"] = user.group(1)
+    elif credentials and lowered not in {"negotiate", "ntlm", "kerberos"}:
+        if any(c.isspace() for c in credentials):
+            problems.append("whitespace")
+        jwt_info = unverified_jwt(credentials)
+        if jwt_info:
+            out["jwt"] = jwt_info
+    out["problems"] = list(dict.fromkeys(problems))
+    return out
+
+
+def describe_api_key(value: str, *, source: str, key: bytes) -> dict[str, Any]:
+    """A `Credential` dict for an API key found in a header or the query string."""
+    stripped = value.strip()
+    out: dict[str, Any] = {
+        "source": source,
+        "scheme": None,
+        "length": len(stripped),
+        "fingerprint": fingerprint(value, key),
+        "problems": [],
+    }
+    if not stripped:
+        out["problems"].append("empty_credentials")
+    elif stripped.lower() in _PLACEHOLDERS:
+        out["problems"].append("placeholder_token")
+    if source == "request.query.access_token":
+        out["scheme"] = "Bearer"  # RFC 6750 §2.3: a bearer token in the URI
+    jwt_info = unverified_jwt(stripped)
+    if jwt_info:
+        out["jwt"] = jwt_info
+    return out

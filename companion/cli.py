@@ -1,0 +1,256 @@
+"""`companion run | serve | token | events`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from aiohttp import web
+
+import companion
+from companion.config import (
+    DEFAULT_API_PORT,
+    DEFAULT_PROXY_PORT,
+    default_data_dir,
+    ensure_data_dir,
+    load_or_create_token,
+    read_token,
+)
+from companion.errors import CompanionError, ConfigError
+
+__all__ = ["main"]
+
+ADDON_PATH = Path(__file__).with_name("addon.py")
+_PROXY_START_TIMEOUT_S = 30.0
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a port is a number, not {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
+    return port
+
+
+def extension_dir() -> Path | None:
+    candidate = Path(companion.__file__).resolve().parent.parent / "extension"
+    return candidate if (candidate / "manifest.json").is_file() else None
+
+
+async def start_service(data_dir: Path, api_port: int) -> web.AppRunner:
+    """Open the store and listen on 127.0.0.1:api_port; errors say what to change."""
+    from companion.api import create_app
+
+    token = load_or_create_token(data_dir)
+    runner = web.AppRunner(create_app(data_dir, token), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", api_port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(
+            f"cannot listen on 127.0.0.1:{api_port} ({exc.strerror or exc}); is another companion "
+            "running? Stop it, or choose another port with --api-port"
+        ) from exc
+    return runner
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    runner = await start_service(args.data_dir, args.api_port)
+    print(f"401 Companion service on http://127.0.0.1:{args.api_port} (data: {args.data_dir}). Ctrl-C stops it.", flush=True)
+    try:
+        await _stop_event().wait()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+def _mitmdump_command(args: argparse.Namespace) -> list[str]:
+    return [
+        sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
+        "--listen-host", "127.0.0.1",
+        "--listen-port", str(args.listen_port),
+        "--set", f"confdir={args.confdir}",
+        "--set", "termlog_verbosity=warn",
+        "--set", "flow_detail=0",
+        "-s", str(ADDON_PATH),
+        "--set", f"companion_api=http://127.0.0.1:{args.api_port}",
+        "--set", f"companion_data_dir={args.data_dir}",
+    ]  # fmt: skip
+
+
+async def _wait_listening(port: int, child: asyncio.subprocess.Process) -> None:
+    deadline = asyncio.get_running_loop().time() + _PROXY_START_TIMEOUT_S
+    while asyncio.get_running_loop().time() < deadline:
+        if child.returncode is not None:
+            raise ConfigError(
+                f"the proxy stopped at start (exit {child.returncode}); if port {port} is taken, "
+                "choose another with --listen-port"
+            )
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise ConfigError(f"the proxy did not start listening on 127.0.0.1:{port} within {_PROXY_START_TIMEOUT_S:.0f} s")
+
+
+def _banner(args: argparse.Namespace) -> str:
+    ext = extension_dir()
+    data = f" --data-dir {args.data_dir}" if args.data_dir != default_data_dir() else ""
+    return textwrap.dedent(
+        f"""\
+        401 Companion is running.
+          Proxy      http://127.0.0.1:{args.listen_port}   (set it as your browser's HTTP and HTTPS proxy)
+          CA cert    {args.confdir / 'mitmproxy-ca-cert.pem'}   (trust it once for HTTPS sites; see README)
+          API        http://127.0.0.1:{args.api_port}
+          Data       {args.data_dir}
+          Extension  {ext or 'the extension/ folder of the source checkout'}   (chrome://extensions → Developer mode → Load unpacked)
+          Pair       click the extension's icon and paste what `companion token{data}` prints
+        Press Ctrl-C to stop."""
+    )
+
+
+async def _run(args: argparse.Namespace) -> int:
+    runner = await start_service(args.data_dir, args.api_port)
+    child: asyncio.subprocess.Process | None = None
+    try:
+        # A session of its own: Ctrl-C reaches us, and we stop the proxy in order.
+        child = await asyncio.create_subprocess_exec(*_mitmdump_command(args), start_new_session=True)
+        await _wait_listening(args.listen_port, child)
+        print(_banner(args), flush=True)
+        stop = _stop_event()
+        stopped = asyncio.create_task(stop.wait())
+        exited = asyncio.create_task(child.wait())
+        await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done() and not stop.is_set():
+            print(f"companion: the proxy exited unexpectedly (exit {child.returncode})", file=sys.stderr)
+            return 1
+        print("Stopping…", flush=True)
+        return 0
+    finally:
+        if child is not None and child.returncode is None:
+            child.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(child.wait(), 10)
+            except TimeoutError:
+                child.kill()
+                await child.wait()
+        await runner.cleanup()
+
+
+def _token(args: argparse.Namespace) -> int:
+    print(load_or_create_token(args.data_dir))
+    return 0
+
+
+def _fetch_events(args: argparse.Namespace) -> list[dict] | None:
+    """Events from the running service, or None when no service answers on that port."""
+    token = read_token(args.data_dir)
+    if not token:
+        return None
+    query = urllib.parse.urlencode({k: v for k, v in {"site": args.site, "limit": args.limit}.items() if v})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{args.api_port}/api/events?{query}", headers={"Authorization": f"Bearer {token}"}
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+    try:
+        with opener.open(request, timeout=5) as response:
+            return json.load(response)["events"]
+    except urllib.error.HTTPError as exc:
+        raise CompanionError(f"the service on port {args.api_port} answered {exc.code}: is it another companion's? use --data-dir") from exc
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _events(args: argparse.Namespace) -> int:
+    from companion.store import DB_FILE, read_events_file
+
+    events = _fetch_events(args)
+    if events is None:
+        path = args.data_dir / DB_FILE
+        if not path.exists():
+            events = []
+        else:
+            events = read_events_file(path, args.site, args.limit)
+    if args.json:
+        print(json.dumps({"events": events}, indent=2))
+        return 0
+    if not events:
+        where = f" for {args.site}" if args.site else ""
+        print(f"No 401s recorded{where}.")
+        return 0
+    for event in events:
+        diagnosis = event["diagnosis"]
+        when = event["time"][11:19]
+        print(f"{when}  {event['status']}  {event['method']:<6} {event['url']}")
+        print(f"          {diagnosis['cause']}: {diagnosis['summary']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="companion", description="401 Companion: why that request got 401, and the fix.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {companion.__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=None, help="where the store and the API token live (default: $COMPANION_DATA_DIR or the user data dir)")
+    common.add_argument("--api-port", type=_port, default=DEFAULT_API_PORT, help=f"the service's port on 127.0.0.1 (default {DEFAULT_API_PORT})")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", parents=[common], help="run the proxy and the service")
+    run.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port on 127.0.0.1 (default {DEFAULT_PROXY_PORT})")
+    run.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
+    run.set_defaults(func=lambda a: asyncio.run(_run(a)))
+
+    serve = sub.add_parser("serve", parents=[common], help="run the service only (feed it from your own mitmproxy)")
+    serve.set_defaults(func=lambda a: asyncio.run(_serve(a)))
+
+    token = sub.add_parser("token", parents=[common], help="print the API token the extension pairs with")
+    token.set_defaults(func=_token)
+
+    events = sub.add_parser("events", parents=[common], help="print the recent 401s")
+    events.add_argument("--site", help="only this host or site (subdomains and pages that called it included)")
+    events.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    events.add_argument("--json", action="store_true", help="print JSON")
+    events.set_defaults(func=_events)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.data_dir = (args.data_dir or default_data_dir()).expanduser().resolve()
+    try:
+        if args.command in {"run", "serve"}:
+            ensure_data_dir(args.data_dir)
+        return args.func(args)
+    except CompanionError as exc:
+        print(f"companion: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

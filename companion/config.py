@@ -1,0 +1,80 @@
+"""Where a companion keeps its things, and its API token.
+
+Several companions can run side by side: each has its own data dir (`--data-dir`, or
+`COMPANION_DATA_DIR`, else the platform's user data dir) holding its store and its token.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from companion.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_API_PORT",
+    "DEFAULT_PROXY_PORT",
+    "TOKEN_FILE",
+    "default_data_dir",
+    "ensure_data_dir",
+    "load_or_create_token",
+    "read_token",
+]
+
+DEFAULT_PROXY_PORT = 8080
+DEFAULT_API_PORT = 8401
+TOKEN_FILE = "token"
+APP_NAME = "401-companion"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("COMPANION_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs  # only the service needs it; the addon may run without it
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def ensure_data_dir(path: Path) -> Path:
+    """Create the data dir (private to the user) or say clearly why it cannot be used."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the data dir {path}: {exc.strerror or exc}") from exc
+    if not os.access(path, os.W_OK):
+        raise ConfigError(f"the data dir {path} is not writable; choose another with --data-dir")
+    return path
+
+
+def read_token(data_dir: Path) -> str | None:
+    """The API token of the companion using this data dir, or None if it has none yet."""
+    try:
+        token = (data_dir / TOKEN_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return token or None
+
+
+def load_or_create_token(data_dir: Path) -> str:
+    """The API token, created on first use in a file only the user can read."""
+    ensure_data_dir(data_dir)
+    existing = read_token(data_dir)
+    if existing:
+        return existing
+    token = secrets.token_urlsafe(32)
+    path = data_dir / TOKEN_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process created it between our read and our write: theirs wins.
+        again = read_token(data_dir)
+        if again:
+            return again
+        raise ConfigError(f"the token file {path} exists but is empty or unreadable") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write the token file {path}: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    return token

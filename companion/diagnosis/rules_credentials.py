@@ -1,0 +1,280 @@
+"""Rules about what the Authorization-like headers carried: nothing, the wrong thing, a
+broken thing, or something the server (or a proxy) refused."""
+
+from __future__ import annotations
+
+import re
+
+from companion.models import Credential, Evidence
+
+from .facts import (
+    NEGOTIATE_SCHEMES,
+    Finding,
+    View,
+    credential_place,
+    describe_challenges,
+    ev,
+    plural,
+    quote,
+)
+
+__all__ = [
+    "digest_stale_nonce",
+    "invalid_api_key",
+    "invalid_credentials",
+    "malformed_authorization",
+    "missing_credentials",
+    "negotiate_failed",
+    "proxy_auth_required",
+    "scheme_mismatch",
+]
+
+# Credential.problems codes (models.py, authorization.py) in words, most serious first.
+_PROBLEM_WORDS = {
+    "no_scheme": 'has no scheme (a bare token where "<Scheme> <token>" belongs)',
+    "empty_credentials": "is empty after the scheme",
+    "placeholder_token": 'carries a placeholder instead of a token ("undefined", "null" …)',
+    "doubled_scheme": 'repeats the scheme ("Bearer Bearer …")',
+    "not_base64": "has a Basic payload that is not base64",
+    "no_colon": 'has a Basic payload without the ":" between user name and password',
+    "surrounding_quotes": "is wrapped in quotes",
+    "newline": "contains a line break",
+    "whitespace": "has stray whitespace",
+    "not_utf8": "has a Basic payload that is not UTF-8",
+}
+# Servers decode Latin-1 Basic payloads happily, so that alone is not "broken".
+_HARMLESS_ALONE = frozenset({"not_utf8"})
+_API_KEY_WORDS = re.compile(r"api[ _-]?key|apikey|subscription key|\bkey\b", re.IGNORECASE)
+
+
+def _challenge_evidence(view: View) -> list[Evidence]:
+    if not view.challenges:
+        return []
+    return [ev("response.www-authenticate", describe_challenges(view.challenges))]
+
+
+def _asks_for(view: View) -> str:
+    if not view.challenges:
+        return "the 401 names no scheme"
+    return f"the server asks for {describe_challenges(view.challenges)}"
+
+
+def _missing_confidence(view: View) -> float:
+    if not view.challenges:
+        return 0.8
+    # Windows sign-in starts with exactly this 401; negotiate_failed explains it better.
+    if all(scheme in NEGOTIATE_SCHEMES for scheme in view.challenges.schemes):
+        return 0.7
+    return 0.9
+
+
+def missing_credentials(view: View) -> Finding | None:
+    request = view.exchange.request
+    if view.status != 401 or request.credentials or request.cookies or request.cookie_header_count:
+        return None
+    if request.access_control_request_method and view.exchange.method.upper() == "OPTIONS":
+        return None  # a preflight never carries credentials; cors_preflight_rejected says why
+    return Finding(
+        "missing_credentials",
+        _missing_confidence(view),
+        f"The request carried no Authorization header, no cookies and no API key, and {_asks_for(view)}.",
+        (
+            ev("request.authorization", "No Authorization header"),
+            ev("request.cookie", "No Cookie header"),
+            ev("request.headers", "No API-key header or query parameter"),
+            *_challenge_evidence(view),
+        ),
+    )
+
+
+def _password_words(cred: Credential) -> str:
+    user = f'user "{cred.username}"' if cred.username else "an empty user name"
+    if cred.password_length is None:
+        return user
+    if cred.password_length == 0:
+        return f"{user} with an empty password"
+    return f"{user} (a {cred.password_length}-character password)"
+
+
+def invalid_credentials(view: View) -> Finding | None:
+    cred = view.authorization
+    if view.status != 401 or cred is None or cred.scheme is None:
+        return None
+    scheme = cred.scheme.lower()
+    if scheme not in {"basic", "digest"} or set(cred.problems) - _HARMLESS_ALONE:
+        return None
+    challenge = view.challenges.find(scheme)
+    if view.challenges and challenge is None:
+        return None  # the server does not offer this scheme: scheme_mismatch says so
+    if challenge is not None and (challenge.param("stale") or "").lower() == "true":
+        return None  # the password was right; digest_stale_nonce
+    evidence = [ev(cred.source, f"{cred.scheme} credentials for {_password_words(cred)}"), *_challenge_evidence(view)]
+    again = view.exchange.context.recent_401s_same_credential
+    if again:
+        evidence.append(
+            ev("context", f"The same credentials were refused {plural(again, 'time')} before within a minute")
+        )
+    if "not_utf8" in cred.problems:
+        evidence.append(ev(cred.source, "The user name or password is not UTF-8; the server may decode it differently"))
+    realm = f' (realm "{challenge.param("realm")}")' if challenge is not None and challenge.param("realm") else ""
+    tail = f" and asks for {cred.scheme} again{realm}" if challenge is not None else ""
+    return Finding(
+        "invalid_credentials",
+        0.85 if challenge is not None else 0.65,
+        f"The server rejected the {cred.scheme} credentials for {_password_words(cred)}{tail}.",
+        tuple(evidence),
+    )
+
+
+def malformed_authorization(view: View) -> Finding | None:
+    if view.status not in (401, 407):
+        return None
+    creds = view.exchange.request.credentials if view.status == 401 else view.exchange.request.proxy_credentials
+    for cred in creds:
+        problems = [p for p in _PROBLEM_WORDS if p in cred.problems]
+        if not problems or set(problems) <= _HARMLESS_ALONE:
+            continue
+        words = [_PROBLEM_WORDS[p] for p in problems if p not in _HARMLESS_ALONE]
+        said = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+        place = credential_place(cred)
+        minor = set(problems) <= {"whitespace", "surrounding_quotes", "not_utf8"}
+        return Finding(
+            "malformed_authorization",
+            0.75 if minor else 0.9,
+            f"{place[0].upper()}{place[1:]} is malformed: it {said}.",
+            tuple(ev(cred.source, f"{_PROBLEM_WORDS[p][0].upper()}{_PROBLEM_WORDS[p][1:]}") for p in problems),
+        )
+    return None
+
+
+def _same_family(a: str, b: str) -> bool:
+    # SPNEGO ("Negotiate") carries NTLM and Kerberos tokens, so those never mismatch.
+    return a == b or (a in NEGOTIATE_SCHEMES and b in NEGOTIATE_SCHEMES)
+
+
+def scheme_mismatch(view: View) -> Finding | None:
+    cred = view.authorization
+    if view.status != 401 or cred is None or not cred.scheme or not view.challenges:
+        return None
+    sent = cred.scheme.lower()
+    offered = view.challenges.schemes
+    if any(_same_family(sent, scheme) for scheme in offered):
+        return None
+    evidence = [ev(cred.source, f"Credentials sent with the {cred.scheme} scheme"), *_challenge_evidence(view)]
+    last = view.exchange.context.last_success_scheme
+    if last:
+        evidence.append(ev("context", f"The site last accepted the {last} scheme"))
+    names = " or ".join(c.scheme for c in {c.scheme_lower: c for c in view.challenges}.values())
+    return Finding(
+        "scheme_mismatch",
+        0.6 if view.challenges.malformed else 0.8,
+        f"The request sent {cred.scheme} credentials, but the server only offers {names}.",
+        tuple(evidence),
+        steps=(f"Send the credentials with the {names} scheme the server offers.",),
+    )
+
+
+def invalid_api_key(view: View) -> Finding | None:
+    if view.status != 401 or not view.api_keys or view.authorization is not None:
+        return None
+    key = view.api_keys[0]
+    said = view.texts_matching(_API_KEY_WORDS)
+    evidence = [ev(key.source, f"A {key.length}-character API key in {credential_place(key)}")]
+    evidence += [ev(t.source, f"{t.label}: {quote(t.text)}") for t in said]
+    return Finding(
+        "invalid_api_key",
+        0.85 if said else 0.75,
+        f"The server rejected the {key.length}-character API key sent in {credential_place(key)}.",
+        tuple(evidence),
+    )
+
+
+def proxy_auth_required(view: View) -> Finding | None:
+    if view.status != 407:
+        return None
+    exchange = view.exchange
+    sent = exchange.request.proxy_credentials
+    challenges = view.proxy_challenges
+    asks = describe_challenges(challenges) if challenges else ""
+    evidence = [ev("response.proxy-authenticate", asks if challenges else "No Proxy-Authenticate header")]
+    if exchange.via_proxy:
+        evidence.append(ev("context", "The 407 came from an upstream proxy, not from the site"))
+    if sent:
+        cred = sent[0]
+        who = f' for user "{cred.username}"' if cred.username else ""
+        evidence.insert(0, ev(cred.source, f"{cred.scheme or 'Unnamed'} proxy credentials{who} were sent"))
+        scheme = f"{cred.scheme} " if cred.scheme else ""
+        summary = f"The proxy rejected the {scheme}proxy credentials{who}"
+        summary += f" and asks again for {asks}." if asks else "."
+    else:
+        evidence.insert(0, ev("request.proxy-authorization", "No Proxy-Authorization header"))
+        summary = (
+            f"A proxy between the browser and {exchange.host} asks for sign-in ({asks}) and the request carried none."
+            if asks
+            else f"A proxy between the browser and {exchange.host} answered 407 without saying how to sign in."
+        )
+    return Finding("proxy_auth_required", 0.95, summary, tuple(evidence))
+
+
+def negotiate_failed(view: View) -> Finding | None:
+    if view.status != 401:
+        return None
+    offered = [c for c in view.challenges if c.scheme_lower in NEGOTIATE_SCHEMES]
+    if not offered:
+        return None
+    cred = view.authorization
+    names = " or ".join(dict.fromkeys(c.scheme for c in offered))
+    evidence = [ev("response.www-authenticate", describe_challenges(offered))]
+    loops = view.exchange.context.recent_401s_same_request
+    if cred is not None and (cred.scheme or "").lower() in NEGOTIATE_SCHEMES:
+        evidence.insert(0, ev(cred.source, f"A {cred.length}-character {cred.scheme} token was sent"))
+        if any(c.token68 for c in offered) and loops < 2:
+            # A continuation token is the normal middle of an NTLM/SPNEGO handshake.
+            return Finding(
+                "negotiate_failed",
+                0.5,
+                f"The {cred.scheme} handshake is still under way (the server answered with a "
+                f"continuation token); it failed only if the page stays refused.",
+                tuple(evidence),
+            )
+        return Finding(
+            "negotiate_failed",
+            0.85,
+            f"The server refused the {cred.length}-character {cred.scheme} token and asks for {names} again.",
+            tuple(evidence),
+        )
+    if cred is not None or len(offered) < len(view.challenges):
+        return None  # other credentials, or other schemes on offer: not a Windows sign-in problem
+    evidence.insert(0, ev("request.authorization", "No Authorization header"))
+    first_leg = loops == 0
+    return Finding(
+        "negotiate_failed",
+        0.6 if first_leg else 0.8,
+        f"The server only offers Windows sign-in ({names}) and the browser sent no token"
+        + (": normal as a first step, a failure if the page stays refused." if first_leg else " even after retrying."),
+        tuple(evidence),
+    )
+
+
+def digest_stale_nonce(view: View) -> Finding | None:
+    if view.status != 401:
+        return None
+    digest = next(
+        (c for c in view.challenges if c.scheme_lower == "digest" and (c.param("stale") or "").lower() == "true"),
+        None,
+    )
+    if digest is None:
+        return None
+    cred = view.authorization
+    sent_digest = cred is not None and (cred.scheme or "").lower() == "digest"
+    who = f' for user "{cred.username}"' if sent_digest and cred and cred.username else ""
+    evidence = [ev("response.www-authenticate", "Digest challenge with stale=true")]
+    if sent_digest and cred is not None:
+        evidence.insert(0, ev(cred.source, f"Digest credentials{who} were sent"))
+    return Finding(
+        "digest_stale_nonce",
+        0.9 if sent_digest else 0.7,
+        f"The server refused the Digest response{who} only because its nonce was stale "
+        f"(stale=true): the password was right, a retry with the new nonce should work.",
+        tuple(evidence),
+    )

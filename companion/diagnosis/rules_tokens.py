@@ -1,0 +1,282 @@
+"""Rules about bearer tokens: expiry, clock skew, RFC 6750 errors and RFC 9470 step-up."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from companion.models import Credential
+
+from .facts import (
+    Finding,
+    ServerText,
+    View,
+    claim_time,
+    ev,
+    fmt_clock,
+    fmt_span,
+    quote,
+)
+
+__all__ = [
+    "expired_token",
+    "insufficient_scope",
+    "invalid_token",
+    "says_token_expired",
+    "step_up_required",
+    "token_not_yet_valid",
+]
+
+_EXPIRY = re.compile(r"expir|timed?[ _-]?out", re.IGNORECASE)
+# RFC 6750's stock invalid_token text, and servers that copy it, list every reason at once:
+# "expired, revoked, malformed, or invalid". Such a list does not say which one happened.
+_REASON = r"(?:expired|revoked|malformed|invalid|inactive|unknown)"
+_REASON_LIST = re.compile(rf"\b{_REASON}\b(?:\s*,\s*(?:or\s+)?|\s+or\s+|\s*/\s*)\b{_REASON}\b", re.IGNORECASE)
+_SESSION = re.compile(r"session", re.IGNORECASE)
+_TOKENISH = re.compile(r"token|jwt|bearer|access|credential", re.IGNORECASE)
+_STEP_UP_WORDS = re.compile(
+    r"insufficient_user_authentication|\bmfa\b|multi[- ]?factor|two[- ]?factor|\b2fa\b|step[- ]?up|"
+    r"re-?authenticat",
+    re.IGNORECASE,
+)
+
+
+def says_token_expired(text: str) -> bool:
+    """True when the server's words say a token expired, not merely that it might have."""
+    return bool(_EXPIRY.search(text)) and not _REASON_LIST.search(text)
+
+
+def _kind(cred: Credential) -> str:
+    scheme = (cred.scheme or "").lower()
+    return "bearer token" if scheme in {"bearer", ""} else f"{cred.scheme} token"
+
+
+def _expiry_texts(view: View) -> list[ServerText]:
+    # A message about the session alone belongs to expired_session, unless it names a token.
+    return [
+        t
+        for t in view.server_texts
+        if says_token_expired(t.text) and (not _SESSION.search(t.text) or _TOKENISH.search(t.text))
+    ]
+
+
+def _jwt_times(view: View, claim: str) -> list[tuple[Credential, datetime]]:
+    found = []
+    for cred in view.token_credentials():
+        if cred.jwt is not None:
+            moment = claim_time(cred.jwt.claims, claim)
+            if moment is not None:
+                found.append((cred, moment))
+    return found
+
+
+def _date_evidence(view: View) -> list:
+    response = view.exchange.response
+    if view.now_source == "response.date":
+        return [ev("response.date", f"Date: {response.date_raw or fmt_clock(view.now)}")]
+    return [ev("response.received", f"No Date header; the response arrived at {fmt_clock(view.now)} (local clock)")]
+
+
+def _clock_skew_evidence(view: View) -> list:
+    """The local clock against the server's, when they differ by more than a minute."""
+    response = view.exchange.response
+    if response.date is None:
+        return []
+    received = response.received if response.received.tzinfo else response.received.replace(tzinfo=view.now.tzinfo)
+    skew = received - view.now
+    if abs(skew) < timedelta(minutes=1):
+        return []
+    direction = "ahead of" if skew > timedelta(0) else "behind"
+    return [ev("response.received", f"This computer's clock is {fmt_span(skew)} {direction} the server's Date")]
+
+
+def expired_token(view: View) -> Finding | None:
+    if view.status != 401:
+        return None
+    texts = _expiry_texts(view)
+    text_evidence = [ev(t.source, f"{t.label}: {quote(t.text)}") for t in texts]
+    for cred, exp in _jwt_times(view, "exp"):
+        if exp <= view.now:
+            late = view.now - exp
+            return Finding(
+                "expired_token",
+                0.95 if view.now_source == "response.date" else 0.85,
+                f"The {_kind(cred)}'s exp ({fmt_clock(exp, view.now)}) is {fmt_span(late)} before {view.now_label}.",
+                (
+                    ev(cred.source, f"{_kind(cred).capitalize()} (JWT) with exp {fmt_clock(exp)}"),
+                    *_date_evidence(view),
+                    *text_evidence,
+                    *_clock_skew_evidence(view),
+                ),
+            )
+    tokens = view.token_credentials()
+    if texts and tokens:
+        said = texts[0]
+        evidence = [ev(tokens[0].source, f"A {tokens[0].length}-character {_kind(tokens[0])} was sent"), *text_evidence]
+        summary = f"The server says the {_kind(tokens[0])} expired: {quote(said.text)}."
+        confidence = 0.85
+        for cred, exp in _jwt_times(view, "exp"):
+            # The server's word stands, but a token that is not past exp means clocks or
+            # lifetimes disagree: say so, and be less sure.
+            evidence.append(ev(cred.source, f"Its exp ({fmt_clock(exp)}) is still {fmt_span(exp - view.now)} ahead"))
+            confidence = 0.7
+        return Finding("expired_token", confidence, summary, (*evidence, *_clock_skew_evidence(view)))
+    return None
+
+
+def token_not_yet_valid(view: View) -> Finding | None:
+    if view.status != 401:
+        return None
+    for claim, confidence, leeway in (("nbf", 0.9, timedelta(0)), ("iat", 0.8, timedelta(seconds=5))):
+        for cred, start in _jwt_times(view, claim):
+            if start > view.now + leeway:
+                if view.now_source == "response.date":
+                    cause = "the token issuer's clock is ahead of the server's"
+                else:
+                    confidence -= 0.15
+                    cause = "clocks disagree"
+                return Finding(
+                    "token_not_yet_valid",
+                    confidence,
+                    f"The {_kind(cred)}'s {claim} ({fmt_clock(start, view.now)}) is "
+                    f"{fmt_span(start - view.now)} after {view.now_label}: {cause}.",
+                    (
+                        ev(cred.source, f"{_kind(cred).capitalize()} (JWT) with {claim} {fmt_clock(start)}"),
+                        *_date_evidence(view),
+                        *_clock_skew_evidence(view),
+                    ),
+                )
+    return None
+
+
+def invalid_token(view: View) -> Finding | None:
+    if view.status != 401:
+        return None
+    tokens = view.token_credentials()
+    oauth = view.oauth_error()
+    body = view.exchange.response.body_error
+    code_says = oauth is not None and oauth[0] == "invalid_token"
+    body_says = body is not None and (body.code or "").lower() == "invalid_token"
+    if not tokens or _expiry_texts(view):
+        return None
+    if any(exp <= view.now for _, exp in _jwt_times(view, "exp")):
+        return None  # an expired JWT: that is expired_token's finding
+    token = tokens[0]
+    if token.problems or any(start > view.now for _, start in _jwt_times(view, "nbf")):
+        return None  # a broken header or a not-yet-valid token explains the refusal better
+    evidence = [
+        ev(
+            token.source,
+            f"A {token.length}-character {_kind(token)}" + (" (JWT)" if token.jwt else " (opaque, not a JWT)"),
+        )
+    ]
+    evidence += [ev(t.source, f"{t.label}: {quote(t.text)}") for t in view.server_texts]
+    for cred, exp in _jwt_times(view, "exp"):
+        evidence.append(
+            ev(
+                cred.source,
+                f"Its exp ({fmt_clock(exp)}) is {fmt_span(exp - view.now)} after {view.now_label}: not expired",
+            )
+        )
+    if token.jwt is not None:
+        for claim in ("aud", "iss"):
+            if claim in token.jwt.claims:
+                evidence.append(ev(token.source, f"Its {claim} claim is {token.jwt.claims[claim]!r}"))
+    if code_says or body_says:
+        description = oauth[1].param("error_description") if oauth else None
+        why = f" ({quote(description)})" if description else ""
+        return Finding(
+            "invalid_token",
+            0.85,
+            f"The server rejected the {token.length}-character {_kind(token)} with "
+            f'error="invalid_token"{why}, and nothing says it expired.',
+            tuple(evidence),
+        )
+    bearer = view.challenges.find(token.scheme or "bearer")
+    if bearer is not None and oauth is None and token.source == "request.authorization":
+        # RFC 6750 §3.1 wants an error code when a token was sent; without one the refusal
+        # is most likely of the token, but the server did not say so.
+        return Finding(
+            "invalid_token",
+            0.5,
+            f"The server refused the {token.length}-character {_kind(token)} and challenged "
+            f"{bearer.scheme} again without an error code, so it did not say why.",
+            tuple(evidence),
+        )
+    return None
+
+
+def insufficient_scope(view: View) -> Finding | None:
+    oauth = view.oauth_error()
+    body = view.exchange.response.body_error
+    if view.status != 401:
+        return None
+    if oauth is not None and oauth[0] == "insufficient_scope":
+        scope = oauth[1].param("scope")
+        evidence = [
+            ev("response.www-authenticate", 'error="insufficient_scope"' + (f', scope="{scope}"' if scope else ""))
+        ]
+    elif body is not None and (body.code or "").lower() == "insufficient_scope":
+        scope = None
+        evidence = [ev("response.body", f"code: {quote(body.code or '')}")]
+    else:
+        return None
+    for cred in view.token_credentials():
+        if cred.jwt is not None:
+            granted = cred.jwt.claims.get("scope", cred.jwt.claims.get("scp"))
+            if granted is not None:
+                evidence.append(ev(cred.source, f"The token's scope claim is {granted!r}"))
+    needs = f" (it needs {quote(scope)})" if scope else ""
+    return Finding(
+        "insufficient_scope",
+        0.9,
+        f"The server says the token lacks the scope this request needs{needs}.",
+        tuple(evidence),
+    )
+
+
+def step_up_required(view: View) -> Finding | None:
+    if view.status != 401:
+        return None
+    oauth = view.oauth_error()
+    wanted: list[str] = []
+    challenge = None
+    for candidate in view.challenges:
+        found = [f'{n}="{candidate.param(n)}"' for n in ("acr_values", "max_age") if candidate.param(n)]
+        if found:
+            wanted, challenge = found, candidate
+            break
+    is_error = oauth is not None and oauth[0] == "insufficient_user_authentication"
+    words = [t for t in view.texts_matching(_STEP_UP_WORDS) if t.label != "error"]
+    if not (is_error or wanted or words):
+        return None
+    evidence = []
+    if is_error:
+        evidence.append(ev("response.www-authenticate", 'error="insufficient_user_authentication"'))
+    if wanted:
+        evidence.append(ev("response.www-authenticate", ", ".join(wanted)))
+    evidence += [ev(t.source, f"{t.label}: {quote(t.text)}") for t in words]
+    for cred in view.token_credentials():
+        if cred.jwt is not None:
+            if "acr" in cred.jwt.claims:
+                evidence.append(ev(cred.source, f"The token's acr claim is {cred.jwt.claims['acr']!r}"))
+            auth_time = claim_time(cred.jwt.claims, "auth_time")
+            if auth_time is not None:
+                evidence.append(
+                    ev(
+                        cred.source,
+                        f"The token's auth_time is {fmt_span(view.now - auth_time)} before {view.now_label}",
+                    )
+                )
+    detail = (
+        ", ".join(wanted)
+        if wanted
+        else ('error="insufficient_user_authentication"' if is_error else quote(words[0].text))
+    )
+    confidence = 0.9 if is_error else 0.8 if challenge is not None else 0.7
+    return Finding(
+        "step_up_required",
+        confidence,
+        f"The server wants a stronger or more recent sign-in before it answers ({detail}).",
+        tuple(evidence),
+    )

@@ -1,0 +1,203 @@
+"""Build the redacted `Exchange` (models.py) of one 401/407 flow, as plain JSON-ready dicts.
+
+Only called for 401 and 407 responses. Every value that leaves this module has passed
+through authorization.py (credentials → scheme, length, fingerprint) or redact.py.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from mitmproxy import http
+from mitmproxy.net.http import cookies as mcookies
+
+from companion import authorization as authz
+from companion.bodyerror import MAX_BODY_BYTES, extract_body_error
+from companion.memory import SiteMemory
+from companion.redact import mask_tokens, redact_header_value, redact_url
+
+__all__ = ["build_exchange", "parse_set_cookies", "initiator_of", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+# Opaque blobs in challenges (Negotiate/NTLM continuation tokens) are masked past this size.
+_BLOB = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2},?$")
+# Bodies larger than this (compressed) are not decoded at all: a 401 body is small.
+_MAX_RAW_BODY = 64 * 1024
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def initiator_of(origin: str | None, referer: str | None) -> str | None:
+    """The origin of the page that made the request: `Origin`, else the Referer's origin."""
+    if origin and origin != "null":
+        return origin
+    if referer:
+        parts = urlsplit(referer)
+        if parts.scheme and parts.hostname:
+            return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+    return None
+
+
+def parse_set_cookies(lines: list[str], now: float) -> list[dict[str, Any]]:
+    """Names and attributes of each Set-Cookie line; the value only as its length."""
+    found = []
+    for line in lines:
+        try:
+            parsed = mcookies.parse_set_cookie_header(line)
+        except Exception:  # noqa: BLE001 - a server's junk must not stop the capture
+            continue
+        for name, value, attrs in parsed:
+            lowered = {k.lower(): v for k, v in attrs.items(multi=True)}
+            max_age = None
+            if lowered.get("max-age") is not None:
+                try:
+                    max_age = int(lowered["max-age"])
+                except ValueError:
+                    max_age = None
+            expires = _parse_http_date(lowered.get("expires"))
+            deletes = (max_age is not None and max_age <= 0) or (
+                max_age is None and expires is not None and expires.timestamp() < now
+            )
+            found.append(
+                {
+                    "name": name,
+                    "value_length": len(value),
+                    "domain": (lowered.get("domain") or None),
+                    "path": lowered.get("path") or None,
+                    "expires": expires.isoformat() if expires else None,
+                    "max_age": max_age,
+                    "samesite": lowered.get("samesite") or None,
+                    "secure": "secure" in lowered,
+                    "httponly": "httponly" in lowered,
+                    "partitioned": "partitioned" in lowered,
+                    "deletes": deletes,
+                }
+            )
+    return found
+
+
+def _mask_challenge(line: str) -> str:
+    # Server continuation blobs (Negotiate/NTLM) are opaque and may carry session material.
+    words = [f"[blob: {len(w)} chars]" if _BLOB.match(w) else w for w in line.split(" ")]
+    return mask_tokens(" ".join(words))
+
+
+def _credentials(request: http.Request, key: bytes) -> tuple[list[dict], list[dict]]:
+    creds = [
+        authz.describe_authorization(v, source="request.authorization", key=key)
+        for v in request.headers.get_all("authorization")
+    ]
+    proxy = [
+        authz.describe_authorization(v, source="request.proxy-authorization", key=key)
+        for v in request.headers.get_all("proxy-authorization")
+    ]
+    for name, value in request.headers.items(multi=True):
+        if name.lower() in authz.API_KEY_HEADERS:
+            creds.append(authz.describe_api_key(value, source=f"request.header.{name.lower()}", key=key))
+    query = urlsplit(request.url).query
+    if query:
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if name.lower() in authz.API_KEY_QUERY_PARAMS:
+                creds.append(authz.describe_api_key(value, source=f"request.query.{name.lower()}", key=key))
+    return creds, proxy
+
+
+def _body_error(response: http.Response) -> dict | None:
+    raw = response.raw_content
+    if not raw or len(raw) > _MAX_RAW_BODY:
+        return None
+    try:
+        body = response.get_content(strict=False)
+    except Exception:  # noqa: BLE001 - broken encodings are the server's problem, not ours
+        return None
+    return extract_body_error(response.headers.get("content-type"), body[:MAX_BODY_BYTES] if body else None)
+
+
+def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None = None) -> dict[str, Any]:
+    """The redacted exchange of a flow that has a response; a JSON-ready `Exchange` dict."""
+    request, response = flow.request, flow.response
+    assert response is not None
+    now = time.time()
+    received = response.timestamp_end or response.timestamp_start or now
+
+    credentials, proxy_credentials = _credentials(request, key)
+    sent_cookies: list[dict] = []
+    cookie_lines = request.headers.get_all("cookie")
+    for line in cookie_lines:
+        for name, value in mcookies.parse_cookie_header(line):
+            sent_cookies.append({"name": name, "length": len(value), "fingerprint": authz.fingerprint(value, key)})
+
+    origin = request.headers.get("origin")
+    referer = request.headers.get("referer")
+    date_raw = response.headers.get("date")
+    date = _parse_http_date(date_raw)
+    set_cookies = parse_set_cookies(response.headers.get_all("set-cookie"), received)
+
+    url = redact_url(request.pretty_url)
+    exchange: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "flow_id": flow.id,
+        "time": _iso(request.timestamp_start or now),
+        "method": request.method,
+        "url": url,
+        "scheme": request.scheme,
+        "host": request.pretty_host.lower(),
+        "port": request.port,
+        "path": redact_url(request.path.partition("?")[0]),
+        "http_version": request.http_version,
+        "status": response.status_code,
+        "reason": mask_tokens(response.reason or ""),
+        "initiator": initiator_of(origin, referer),
+        "request": {
+            "headers": [(n, redact_header_value(n, v)) for n, v in request.headers.items(multi=True)],
+            "credentials": credentials,
+            "proxy_credentials": proxy_credentials,
+            "cookies": sent_cookies,
+            "cookie_header_count": len(cookie_lines),
+            "cookie_header_length": sum(len(line) for line in cookie_lines),
+            "origin": redact_url(origin) if origin else None,
+            "referer": redact_url(referer.partition("?")[0]) if referer else None,
+            "sec_fetch_site": request.headers.get("sec-fetch-site"),
+            "sec_fetch_mode": request.headers.get("sec-fetch-mode"),
+            "sec_fetch_dest": request.headers.get("sec-fetch-dest"),
+            "access_control_request_method": request.headers.get("access-control-request-method"),
+            "user_agent": mask_tokens(request.headers.get("user-agent", "")) or None,
+        },
+        "response": {
+            "headers": [(n, redact_header_value(n, v)) for n, v in response.headers.items(multi=True)],
+            "www_authenticate": [_mask_challenge(v) for v in response.headers.get_all("www-authenticate")],
+            "proxy_authenticate": [_mask_challenge(v) for v in response.headers.get_all("proxy-authenticate")],
+            "set_cookies": set_cookies,
+            "date": date.isoformat() if date else None,
+            "date_raw": date_raw,
+            "received": _iso(received),
+            "content_type": response.headers.get("content-type"),
+            "body_length": len(response.raw_content or b""),
+            "body_error": _body_error(response),
+        },
+    }
+    if memory is not None:
+        first = (credentials or proxy_credentials or [{}])[0]
+        exchange["context"] = memory.context(
+            exchange["host"], request.path.partition("?")[0], request.method, url, first.get("fingerprint", "")
+        )
+        # The cookies this very response set are remembered after the context is taken.
+        memory.note_set_cookies(exchange["host"], set_cookies, received)
+    return exchange

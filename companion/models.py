@@ -1,0 +1,231 @@
+"""The shapes that cross a boundary: the addon's redacted exchange, and the stored event.
+
+The addon builds an `Exchange` as plain JSON (it must not depend on pydantic being fast in
+a hot path); the service validates it with these models at `POST /api/ingest`. Nothing in an
+`Exchange` is a secret: credentials appear as scheme, length and a keyed fingerprint; cookies
+as names; Set-Cookie as names and attributes (see DESIGN.md, "Secrets").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "BodyError",
+    "Credential",
+    "Diagnosis",
+    "Event",
+    "Evidence",
+    "Exchange",
+    "Fix",
+    "JwtInfo",
+    "RequestFacts",
+    "ResponseFacts",
+    "SentCookie",
+    "SetCookie",
+    "SiteContext",
+]
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    # Unknown fields are ignored so that a newer addon can feed an older service.
+    model_config = ConfigDict(extra="ignore", frozen=False)
+
+
+class JwtInfo(_Model):
+    """A JWT's decoded header and claims. The signature is never decoded nor kept."""
+
+    header: dict[str, Any] = Field(default_factory=dict)
+    claims: dict[str, Any] = Field(default_factory=dict)
+
+
+class Credential(_Model):
+    """What one credential-carrying header or query parameter said, without its value.
+
+    `source` names where it came from: `request.authorization`,
+    `request.proxy-authorization`, `request.header.<name>` (API-key headers) or
+    `request.query.<name>` (API keys in the URL).
+    """
+
+    source: str
+    scheme: str | None = None
+    """The scheme as sent (`Basic`, `bearer`, `Token` …); None for API keys."""
+    length: int = 0
+    """Length in characters of the secret part (after the scheme)."""
+    fingerprint: str = ""
+    """A short keyed fingerprint of the value: equal values, equal fingerprints, in one run."""
+    username: str | None = None
+    """Basic only: the user name (not a secret by DESIGN.md)."""
+    password_length: int | None = None
+    """Basic only: how long the password was."""
+    problems: list[str] = Field(default_factory=list)
+    """Why the header is malformed, as stable codes: `empty_credentials`, `doubled_scheme`,
+    `not_base64`, `no_colon`, `surrounding_quotes`, `whitespace`, `newline`,
+    `not_utf8`, `no_scheme`."""
+    jwt: JwtInfo | None = None
+
+
+class SentCookie(_Model):
+    """One cookie the request carried: its name and how long its value was."""
+
+    name: str
+    length: int = 0
+    fingerprint: str = ""
+
+
+class SetCookie(_Model):
+    """One `Set-Cookie` of the response: its name and attributes, never its value."""
+
+    name: str
+    value_length: int = 0
+    domain: str | None = None
+    path: str | None = None
+    expires: datetime | None = None
+    max_age: int | None = None
+    samesite: str | None = None
+    secure: bool = False
+    httponly: bool = False
+    partitioned: bool = False
+    deletes: bool = False
+    """True when this Set-Cookie removes the cookie (Max-Age <= 0, Expires in the past, or
+    an empty value with an expiry in the past)."""
+
+
+class BodyError(_Model):
+    """The error code and message a 401 body carried, with anything token-like masked."""
+
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
+    """Where it was found, e.g. `json:error_description`, `json:error.message`, `text`."""
+
+
+class RequestFacts(_Model):
+    headers: list[tuple[str, str]] = Field(default_factory=list)
+    """Every request header in order; values of sensitive headers replaced by
+    `[redacted: N chars]`."""
+    credentials: list[Credential] = Field(default_factory=list)
+    proxy_credentials: list[Credential] = Field(default_factory=list)
+    cookies: list[SentCookie] = Field(default_factory=list)
+    cookie_header_count: int = 0
+    cookie_header_length: int = 0
+    origin: str | None = None
+    referer: str | None = None
+    """Scheme, host and path of the Referer; its query is dropped."""
+    sec_fetch_site: str | None = None
+    sec_fetch_mode: str | None = None
+    sec_fetch_dest: str | None = None
+    access_control_request_method: str | None = None
+    user_agent: str | None = None
+
+
+class ResponseFacts(_Model):
+    headers: list[tuple[str, str]] = Field(default_factory=list)
+    www_authenticate: list[str] = Field(default_factory=list)
+    """Each `WWW-Authenticate` header line as received (long opaque blobs masked)."""
+    proxy_authenticate: list[str] = Field(default_factory=list)
+    set_cookies: list[SetCookie] = Field(default_factory=list)
+    date: datetime | None = None
+    """The server's `Date` header, parsed; None when absent or unreadable."""
+    date_raw: str | None = None
+    received: datetime
+    """When the addon saw the response, by the local clock."""
+    content_type: str | None = None
+    body_length: int = 0
+    body_error: BodyError | None = None
+
+
+class SiteContext(_Model):
+    """What the addon remembers of this site from earlier exchanges (bounded, value-free)."""
+
+    cookies_set_earlier: list[SetCookie] = Field(default_factory=list)
+    """Cookies this site set earlier (names and attributes) that are still alive."""
+    last_success_scheme: str | None = None
+    """The Authorization scheme of the site's last non-401 response, if any."""
+    recent_401s_same_request: int = 0
+    """How many 401s the same method + URL got within the last minute, this one excluded."""
+    recent_401s_same_credential: int = 0
+    """How many of those carried the same credential fingerprint."""
+
+
+class Exchange(_Model):
+    """One redacted 401/407 exchange, as the addon hands it to the service."""
+
+    schema_version: int = SCHEMA_VERSION
+    flow_id: str
+    time: datetime
+    """When the request started, by the local clock."""
+    method: str
+    url: str
+    """The full URL with userinfo removed and secret-looking query values redacted."""
+    scheme: str
+    host: str
+    port: int
+    path: str
+    http_version: str = "HTTP/1.1"
+    status: int
+    reason: str = ""
+    request: RequestFacts
+    response: ResponseFacts
+    context: SiteContext = Field(default_factory=SiteContext)
+    initiator: str | None = None
+    """Origin of the page that made the request (from `Origin`, else `Referer`)."""
+    via_proxy: bool = False
+    """True when the 407 came from an upstream proxy rather than the site."""
+
+
+class Evidence(_Model):
+    source: str
+    """Where the fact came from: `request.authorization`, `response.www-authenticate`,
+    `response.date`, `response.body`, `context` …"""
+    fact: str
+
+
+class Fix(_Model):
+    id: Literal[
+        "clear_cookies",
+        "clear_site_data",
+        "reload",
+        "open_private_window",
+        "open_login",
+        "open_https",
+        "copy_report",
+        "manual",
+    ]
+    title: str
+    one_click: bool = True
+    steps: list[str] = Field(default_factory=list)
+    """For `manual`: what the person does, one step a line."""
+
+
+class Diagnosis(_Model):
+    cause: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    title: str
+    summary: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    also: list[str] = Field(default_factory=list)
+    fixes: list[Fix] = Field(default_factory=list)
+    developer_notes: list[str] = Field(default_factory=list)
+    """"For the site's developers": present where the fault is server-side."""
+
+
+class Event(_Model):
+    id: str
+    time: datetime
+    method: str
+    url: str
+    host: str
+    site: str
+    """The registrable domain of `host` (eTLD+1), the unit the extension clears cookies for."""
+    status: int
+    initiator: str | None = None
+    initiator_host: str | None = None
+    diagnosis: Diagnosis
+    exchange: Exchange | None = None
+    """The redacted exchange the diagnosis was made from, for the detail view and reports."""

@@ -1,0 +1,171 @@
+"""Shared fixtures: the real test site, the real companion (proxy + service), API helpers."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            out = proc.stdout.read() if proc.stdout else ""
+            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}:\n{out}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> str:
+    """Stop a child the way a person would (Ctrl-C) and return what it printed."""
+    if proc.poll() is None:
+        proc.send_signal(2)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.stdout.read() if proc.stdout else ""
+
+
+@dataclass
+class Site:
+    port: int
+    proc: subprocess.Popen
+
+    @property
+    def origin(self) -> str:
+        return f"http://localhost:{self.port}"
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.testsite", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    wait_port(port, proc)
+    yield Site(port, proc)
+    stop(proc)
+
+
+@dataclass
+class Companion:
+    proxy_port: int
+    api_port: int
+    data_dir: Path
+    confdir: Path
+    proc: subprocess.Popen | None = None
+
+    @property
+    def token(self) -> str:
+        return (self.data_dir / "token").read_text().strip()
+
+    def api(self, method: str, path: str, token: str | None = "default", headers: dict | None = None) -> tuple[int, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=10)
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {self.token if token == 'default' else token}"
+        conn.request(method, path, headers=sent)
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response.status, json.loads(body) if body else {}
+
+    def events(self, site: str | None = None) -> list[dict]:
+        status, body = self.api("GET", "/api/events" + (f"?site={site}" if site else ""))
+        assert status == 200, body
+        return body["events"]
+
+    def wait_events(self, count: int, site: str | None = None, timeout: float = 10.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while True:
+            events = self.events(site)
+            if len(events) >= count or time.monotonic() > deadline:
+                return events
+            time.sleep(0.05)
+
+    def through_proxy(self, method: str, url: str, headers: dict | None = None) -> tuple[int, bytes]:
+        """Send one request through the proxy like any HTTP client configured with it."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.proxy_port, timeout=10)
+        conn.request(method, url, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response.status, body
+
+
+def start_companion(tmp: Path, *extra: str) -> Companion:
+    companion = Companion(free_port(), free_port(), tmp / "data", tmp / "mitmproxy")
+    companion.proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "companion.cli", "run",
+            "--listen-port", str(companion.proxy_port), "--api-port", str(companion.api_port),
+            "--data-dir", str(companion.data_dir), "--confdir", str(companion.confdir), *extra,
+        ],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    wait_port(companion.proxy_port, companion.proc)
+    wait_port(companion.api_port, companion.proc)
+    return companion
+
+
+@pytest.fixture(scope="module")
+def companion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Companion]:
+    """`companion run` as a person starts it: the real proxy with the addon, and the service."""
+    running = start_companion(tmp_path_factory.mktemp("companion"))
+    yield running
+    assert running.proc is not None
+    stop(running.proc)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Outside CI, browser tests skip when Chromium is absent; in CI they run and fail."""
+    chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    if chromium.exists() or IN_CI:
+        return
+    skip = pytest.mark.skip(reason=f"Chromium not found at {chromium} (`make test` installs Debian's chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+_browser_outcomes: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and "browser" in report.keywords:
+        _browser_outcomes.append(report.outcome)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """CI fails when no browser test ran and passed: a green run must mean the extension works."""
+    if IN_CI and exitstatus == 0 and "passed" not in _browser_outcomes:
+        selected = session.config.getoption("-m") or ""
+        if "not browser" not in selected:
+            print("\nCI: no browser test ran and passed; failing the run.", file=sys.stderr)
+            session.exitstatus = 1
