@@ -1,0 +1,91 @@
+// Client for the companion's local JSON API (see DESIGN.md, "HTTP API").
+//
+// Callers tell three situations apart by what is thrown: `NotRunningError` (nothing answers
+// on the port, or it is not a companion), `NotPairedError` (the API refused our token), or
+// `ApiError` (the companion answered with an error of its own). Anything else is a bug.
+import { apiBase, getToken } from "./settings.js";
+
+const TIMEOUT_MS = 3000;
+export const EVENTS_LIMIT = 50;
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || `The companion answered ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code || "http_error";
+  }
+}
+
+export class NotRunningError extends Error {
+  constructor(base, cause) {
+    super(`Nothing answers at ${base}`, { cause });
+    this.name = "NotRunningError";
+    this.base = base;
+  }
+}
+
+export class NotPairedError extends ApiError {
+  constructor(status, code, message, hadToken) {
+    super(status, code, message);
+    this.name = "NotPairedError";
+    /** False when no token was stored yet, true when the stored one was refused. */
+    this.hadToken = hadToken;
+  }
+}
+
+/** GET /api/health: `{status, version}`. Throws `NotRunningError` when it is not a companion. */
+export async function health() {
+  const base = await apiBase();
+  const body = await request(base, "/api/health", null).catch((err) => {
+    throw err instanceof NotRunningError ? err : new NotRunningError(base, err);
+  });
+  if (body?.status !== "ok") throw new NotRunningError(base, new Error("unexpected health answer"));
+  return body;
+}
+
+/** The recent events whose host or initiator belongs to `site` (a hostname), newest first. */
+export async function events(site, { limit = EVENTS_LIMIT, token } = {}) {
+  const query = new URLSearchParams({ site, limit: String(limit) });
+  const body = await request(await apiBase(), `/api/events?${query}`, token ?? (await getToken()));
+  return Array.isArray(body?.events) ? body.events : [];
+}
+
+/** Checks `token` against the API without storing it; true when the companion accepts it. */
+export async function checkToken(token) {
+  try {
+    await request(await apiBase(), "/api/events?limit=1", token);
+    return true;
+  } catch (err) {
+    if (err instanceof NotPairedError) return false;
+    throw err;
+  }
+}
+
+// `token` is null for routes that need none, "" when we have none to send.
+async function request(base, path, token) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(base + path, {
+      headers,
+      credentials: "omit",
+      cache: "no-store",
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new NotRunningError(base, err);
+  }
+  const body = await response.json().catch(() => null);
+  if (response.ok) {
+    if (body === null) throw new NotRunningError(base, new Error(`${path} did not answer JSON`));
+    return body;
+  }
+  const { code, message } = body?.error ?? {};
+  if (response.status === 401 && token !== null) {
+    throw new NotPairedError(response.status, code, message, Boolean(token));
+  }
+  if (body === null) throw new NotRunningError(base, new Error(`${path} answered ${response.status}`));
+  throw new ApiError(response.status, code, message);
+}
