@@ -109,6 +109,16 @@ class Companion:
                 return events
             time.sleep(0.05)
 
+    def wait_event(self, url: str, timeout: float = 10.0) -> dict:
+        """The event of the request to `url` (as stored, after redaction), once it is there."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in self.events():
+                if event["url"] == url:
+                    return event
+            time.sleep(0.05)
+        raise AssertionError(f"no event for {url} within {timeout} s; have {[e['url'] for e in self.events()]}")
+
     def through_proxy(self, method: str, url: str, headers: dict | None = None) -> tuple[int, bytes]:
         """Send one request through the proxy like any HTTP client configured with it."""
         conn = http.client.HTTPConnection("127.0.0.1", self.proxy_port, timeout=10)

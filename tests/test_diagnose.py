@@ -414,6 +414,119 @@ CASES = [
         ["https://app.example", '"sid"', 'credentials: "include"'],
         id="fetch-without-credentials",
     ),
+    # --- issue #3, further branches ---
+    pytest.param(
+        exchange(credentials=bearer({"iat": at(NOW + timedelta(minutes=10))}), www=BEARER_WWW),
+        "token_not_yet_valid",
+        [],
+        ["iat", "10 minutes after the server's Date"],
+        id="iat-in-future",
+    ),
+    pytest.param(
+        exchange(
+            credentials=bearer({"exp": at(NOW + timedelta(minutes=30))}),
+            www=('Bearer error="invalid_token", error_description="Token has expired"',),
+        ),
+        "expired_token",
+        [],
+        ["Token has expired"],
+        id="server-says-expired-although-exp-ahead",
+    ),
+    pytest.param(
+        exchange(www=('Basic realm="unterminated',), credentials=basic()),
+        "invalid_credentials",
+        [],
+        [],
+        id="sloppy-challenge-still-read",
+    ),
+    pytest.param(
+        exchange(www=("=,=",)),
+        "missing_credentials",
+        ["missing_challenge"],
+        [],
+        id="unreadable-challenge-is-missing",
+    ),
+    pytest.param(
+        exchange(cookies=cookies("theme"), www=('Custom realm="x"',), context=SiteContext(recent_401s_same_request=5)),
+        "auth_loop",
+        [],
+        ["6th 401 for GET api.example.com/me"],
+        id="loop-alone-is-primary",
+    ),
+    pytest.param(
+        exchange(credentials=[Credential(source="request.query.api_key", length=32)]),
+        "invalid_api_key",
+        ["missing_challenge"],
+        ["URL parameter api_key"],
+        id="api-key-in-query",
+    ),
+    pytest.param(
+        exchange(
+            path="/api/me",
+            www=('FormBased realm="x"',),
+            context=SiteContext(cookies_set_earlier=[SetCookie(name="sid", path="/admin", httponly=True)]),
+        ),
+        "cookie_not_sent",
+        [],
+        ["Path=/admin does not cover /api/me"],
+        id="cookie-path",
+    ),
+    pytest.param(
+        exchange(
+            www=('FormBased realm="x"',),
+            context=SiteContext(cookies_set_earlier=[SetCookie(name="sid", domain="login.example.com", httponly=True)]),
+        ),
+        "cookie_not_sent",
+        [],
+        ["Domain=login.example.com does not cover api.example.com"],
+        id="cookie-domain",
+    ),
+    pytest.param(
+        exchange(
+            sec_fetch_site="cross-site",
+            sec_fetch_mode="navigate",
+            sec_fetch_dest="iframe",
+            www=('FormBased realm="x"',),
+            context=SiteContext(cookies_set_earlier=[SetCookie(name="sid", samesite="None", secure=True)]),
+        ),
+        "cookie_not_sent",
+        ["missing_credentials"],
+        ["third-party cookies"],
+        id="third-party-blocking-in-iframe",
+    ),
+    pytest.param(
+        exchange(scheme="http", www=('Bearer error="invalid_request", error_description="HTTPS is required"',)),
+        "insecure_transport",
+        [],
+        ["only over https", "HTTPS is required"],
+        id="https-required-text",
+    ),
+    pytest.param(
+        exchange(scheme="http", set_cookies=(SetCookie(name="sid", secure=True),), www=('FormBased realm="x"',)),
+        "insecure_transport",
+        [],
+        ['Secure cookie "sid" over plain http'],
+        id="secure-cookie-set-over-http",
+    ),
+    pytest.param(
+        exchange(
+            credentials=[Credential(source="request.authorization", scheme="NTLM", length=60)],
+            www=("NTLM TlRMTVNTUAACAAAA",),
+        ),
+        "negotiate_failed",
+        [],
+        ["still under way"],
+        id="ntlm-mid-handshake-is-modest",
+    ),
+    pytest.param(
+        exchange(
+            credentials=bearer(), www=('Bearer error="insufficient_scope"',), body=BodyError(code="invalid_token")
+        ),
+        "insufficient_scope",
+        [],
+        ["lacks the scope"],
+        id="scope-beats-generic-invalid",
+    ),
 ]
 
 
@@ -535,3 +648,25 @@ def test_summary_quotes_the_sentence_not_the_code() -> None:
     """A person understands "JWT expired" better than "token_expired"."""
     ex = exchange(credentials=bearer(), body=BodyError(code="token_expired", message="JWT expired"))
     assert "“JWT expired”" in diagnose(ex).summary
+
+
+def test_clock_skew_is_stated() -> None:
+    """When this computer's clock is off, the person must be told: it explains odd expiries."""
+    ex = exchange(
+        credentials=bearer({"nbf": at(NOW + timedelta(minutes=3))}),
+        www=BEARER_WWW,
+        received=NOW + timedelta(minutes=20),
+    )
+    facts = [e.fact for e in diagnose(ex).evidence]
+    assert "This computer's clock is 20 minutes ahead of the server's Date" in facts
+
+
+def test_a_failing_rule_does_not_lose_the_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in one rule must cost that rule only, never the whole event."""
+    from companion.diagnosis import engine
+
+    def broken(view: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(engine, "PRECEDENCE", (("expired_token", broken), *engine.PRECEDENCE[1:]))
+    assert diagnose(exchange(www=BEARER_WWW)).cause == "missing_credentials"

@@ -2,7 +2,7 @@
 
 The choice, in words: a finding needs confidence 0.5 to count as holding. Root causes beat
 symptoms (`missing_challenge`, `auth_loop`): a symptom is the primary cause only when no root
-cause holds. Among the root causes that hold, the first in `PRECEDENCE` wins, unless another
+cause holds. A cause that explains another (`EXPLAINS`) beats it. Among the root causes that hold, the first in `PRECEDENCE` wins, unless another
 is much surer (by more than `_MARGIN`): a specific but shaky reading must not hide a plain,
 certain one. Nothing holding means `unknown`, with the general checklist.
 """
@@ -66,6 +66,13 @@ PRECEDENCE: tuple[tuple[str, Rule], ...] = (
     ("auth_loop", auth_loop),
 )
 SYMPTOMS = frozenset({"missing_challenge", "auth_loop"})
+# A cause that says *why* another holds wins over it whatever their confidences: "no
+# credentials" is the fact, "the browser withheld the SameSite=Lax cookie" is the reason.
+EXPLAINS: dict[str, frozenset[str]] = {
+    "missing_credentials": frozenset(
+        {"cookie_not_sent", "credentials_not_included", "insecure_transport", "negotiate_failed"}
+    ),
+}
 _HOLDS = 0.5
 _MARGIN = 0.25
 _UNKNOWN_CONFIDENCE = 0.2
@@ -89,6 +96,8 @@ def findings(exchange: Exchange) -> list[Finding]:
 
 def _choose(found: list[Finding]) -> Finding | None:
     holding = [f for f in found if f.confidence >= _HOLDS]
+    causes = {f.cause for f in holding}
+    holding = [f for f in holding if not EXPLAINS.get(f.cause, frozenset()) & causes]
     roots = [f for f in holding if f.cause not in SYMPTOMS] or holding
     if not roots:
         return None

@@ -102,7 +102,7 @@ class View:
 Rule = Callable[[View], Finding | None]
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     # A timestamp without zone is treated as UTC: that is what the addon sends.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -123,9 +123,9 @@ def make_view(exchange: Exchange) -> View:
     authorization = next((c for c in request.credentials if c.source == "request.authorization"), None)
     api_keys = tuple(c for c in request.credentials if c.source.startswith(API_KEY_SOURCES) and c.scheme is None)
     if response.date is not None:
-        now, now_source = _aware(response.date), "response.date"
+        now, now_source = aware(response.date), "response.date"
     else:
-        now, now_source = _aware(response.received), "response.received"
+        now, now_source = aware(response.received), "response.received"
     return View(
         exchange=exchange,
         challenges=challenges,
@@ -158,8 +158,8 @@ def claim_time(claims: dict[str, Any], name: str) -> datetime | None:
 
 def fmt_clock(moment: datetime, reference: datetime | None = None) -> str:
     """`10:02:11 UTC`, with the date in front when it is not the reference's day."""
-    moment = _aware(moment).astimezone(UTC)
-    if reference is not None and _aware(reference).astimezone(UTC).date() == moment.date():
+    moment = aware(moment).astimezone(UTC)
+    if reference is not None and aware(reference).astimezone(UTC).date() == moment.date():
         return moment.strftime("%H:%M:%S UTC")
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 

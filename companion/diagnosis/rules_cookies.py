@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from companion.models import SetCookie
+from companion.models import Evidence, SetCookie
 
 from .facts import Finding, View, ev, plural, quote
 
@@ -123,7 +123,7 @@ def missing_cookies(view: View) -> list[Missing]:
     return sorted(found, key=lambda m: not (m.cookie.httponly or looks_like_session(m.cookie.name)))
 
 
-def _request_context_evidence(view: View) -> list:
+def _request_context_evidence(view: View) -> list[Evidence]:
     request = view.exchange.request
     facts = [
         ("request.sec-fetch-site", request.sec_fetch_site),

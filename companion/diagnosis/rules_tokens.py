@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from companion.models import Credential
+from companion.models import Credential, Evidence
 
 from .facts import (
     Finding,
     ServerText,
     View,
+    aware,
     claim_time,
     ev,
     fmt_clock,
@@ -70,20 +71,19 @@ def _jwt_times(view: View, claim: str) -> list[tuple[Credential, datetime]]:
     return found
 
 
-def _date_evidence(view: View) -> list:
+def _date_evidence(view: View) -> list[Evidence]:
     response = view.exchange.response
     if view.now_source == "response.date":
         return [ev("response.date", f"Date: {response.date_raw or fmt_clock(view.now)}")]
     return [ev("response.received", f"No Date header; the response arrived at {fmt_clock(view.now)} (local clock)")]
 
 
-def _clock_skew_evidence(view: View) -> list:
+def _clock_skew_evidence(view: View) -> list[Evidence]:
     """The local clock against the server's, when they differ by more than a minute."""
     response = view.exchange.response
     if response.date is None:
         return []
-    received = response.received if response.received.tzinfo else response.received.replace(tzinfo=view.now.tzinfo)
-    skew = received - view.now
+    skew = aware(response.received) - view.now
     if abs(skew) < timedelta(minutes=1):
         return []
     direction = "ahead of" if skew > timedelta(0) else "behind"

@@ -1,0 +1,144 @@
+"""Real proxy, real service, real site: requests through `companion run`, causes through the API."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Companion, free_port, stop, wait_port
+from tests.testsite import PASSWORD, SESSION_VALUE, make_jwt
+
+# Secrets planted in the requests below; none may reach the store.
+WRONG_PASSWORD = "planted-wrong-password-Zq81"
+EXPIRED_JWT = make_jwt(-900)
+API_KEY = "planted-api-key-7f3e9a1b2c4d"
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+SCENARIOS = [
+    # (id, path, request headers, status, primary cause)
+    ("no credentials", "/basic", {}, 401, "missing_credentials"),
+    ("wrong basic password", "/basic", {"Authorization": basic("alice", WRONG_PASSWORD)}, 401, "invalid_credentials"),
+    ("expired jwt", "/bearer", {"Authorization": f"Bearer {EXPIRED_JWT}"}, 401, "expired_token"),
+    ("no challenge", "/no-challenge", {"Authorization": f"Bearer {EXPIRED_JWT[:20]}opaque"}, 401, "missing_challenge"),
+    ("proxy wants credentials", "/proxy-auth", {}, 407, "proxy_auth_required"),
+    ("api key rejected, no challenge", "/no-challenge", {"X-Api-Key": API_KEY}, 401, "invalid_api_key"),
+]
+
+
+@pytest.mark.parametrize(("path", "headers", "status", "cause"), [s[1:] for s in SCENARIOS], ids=[s[0] for s in SCENARIOS])
+def test_each_401_shows_up_with_its_cause(companion: Companion, site, path, headers, status, cause):
+    """What a person sees: the request fails, and the companion names why."""
+    url = f"{site.origin}{path}?attempt={time.monotonic_ns()}"
+    assert companion.through_proxy("GET", url, headers)[0] == status
+    event = companion.wait_event(url)
+    diagnosis = event["diagnosis"]
+    assert diagnosis["cause"] == cause, diagnosis
+    assert diagnosis["summary"] and diagnosis["evidence"] and diagnosis["fixes"]
+    if path == "/no-challenge" and cause != "missing_challenge":
+        assert "missing_challenge" in diagnosis["also"]  # a symptom beside the root cause
+    assert event["status"] == status and event["host"] == "localhost" and event["site"] == "localhost"
+
+
+def test_a_successful_request_is_not_an_event(companion: Companion, site):
+    before = len(companion.events())
+    good = basic("alice", PASSWORD)
+    assert companion.through_proxy("GET", f"{site.origin}/basic", {"Authorization": good})[0] == 200
+    assert companion.through_proxy("GET", f"{site.origin}/ok")[0] == 200
+    time.sleep(0.5)
+    assert len(companion.events()) == before
+
+
+def test_no_planted_secret_reaches_the_store(companion: Companion, site):
+    """Every byte of the SQLite files is free of the passwords, tokens, keys and cookies sent."""
+    sent = [
+        {"Authorization": basic("alice", WRONG_PASSWORD), "Cookie": f"sid={SESSION_VALUE}; theme=dark"},
+        {"Authorization": f"Bearer {EXPIRED_JWT}", "X-Api-Key": API_KEY},
+        {"Authorization": basic("alice", PASSWORD)},
+    ]
+    before = len(companion.events())
+    for headers in sent:
+        companion.through_proxy("GET", f"{site.origin}/bearer?access_token={EXPIRED_JWT}&api_key={API_KEY}", headers)
+    assert len(companion.wait_events(before + 3)) >= before + 3
+    secrets = [WRONG_PASSWORD, PASSWORD, SESSION_VALUE, EXPIRED_JWT, EXPIRED_JWT.rsplit(".", 1)[1], API_KEY,
+               basic("alice", WRONG_PASSWORD).split()[1], basic("alice", PASSWORD).split()[1]]  # fmt: skip
+    files = [p for p in companion.data_dir.iterdir() if p.name.startswith("events.sqlite3")]
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"{secret[:6]}… found in {path.name}"
+
+
+def test_companion_events_prints_the_cause(companion: Companion, site):
+    """The CLI a person types shows the 401 they just had, with its cause."""
+    companion.through_proxy("GET", f"{site.origin}/proxy-auth?from=cli")
+    companion.wait_event(f"{site.origin}/proxy-auth?from=cli")
+    out = subprocess.run(
+        [sys.executable, "-m", "companion.cli", "events", "--data-dir", str(companion.data_dir),
+         "--api-port", str(companion.api_port), "--site", "localhost", "--limit", "3"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "proxy_auth_required" in out and "/proxy-auth?from=cli" in out
+
+
+def test_run_prints_where_everything_is(companion: Companion):
+    """`companion run` tells the person the proxy, the CA, the extension and how to pair."""
+    assert companion.proc is not None
+    # Reading the banner needs the output so far without stopping the process.
+    banner = b""
+    import os
+    import select
+
+    fd = companion.proc.stdout.fileno()
+    os.set_blocking(fd, False)
+    deadline = time.monotonic() + 5
+    while b"Ctrl-C" not in banner and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.2)[0]:
+            banner += os.read(fd, 65536) or b""
+    text = banner.decode()
+    assert f"http://127.0.0.1:{companion.proxy_port}" in text
+    assert str(companion.confdir / "mitmproxy-ca-cert.pem") in text and (companion.confdir / "mitmproxy-ca-cert.pem").exists()
+    assert str(ROOT / "extension") in text
+    assert "companion token" in text
+
+
+def test_proxy_keeps_proxying_while_the_service_is_down_and_delivers_later(tmp_path: Path, site):
+    """A user's own mitmdump with the addon: the service is down, browsing goes on, and the
+    401s captured meanwhile appear once `companion serve` starts."""
+    data_dir, api_port, proxy_port = tmp_path / "data", free_port(), free_port()
+    proxy = subprocess.Popen(
+        [sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
+         "--listen-host", "127.0.0.1", "--listen-port", str(proxy_port), "--set", f"confdir={tmp_path / 'mitm'}",
+         "-s", str(ROOT / "companion" / "addon.py"),
+         "--set", f"companion_api=http://127.0.0.1:{api_port}", "--set", f"companion_data_dir={data_dir}"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    service = None
+    try:
+        wait_port(proxy_port, proxy)
+        down = Companion(proxy_port, api_port, data_dir, tmp_path / "mitm")
+        for n in range(3):
+            assert down.through_proxy("GET", f"{site.origin}/basic?while-down={n}")[0] == 401
+            assert down.through_proxy("GET", f"{site.origin}/ok")[0] == 200
+        service = subprocess.Popen(
+            [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(api_port), "--data-dir", str(data_dir)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        wait_port(api_port, service)
+        events = down.wait_events(3, timeout=20)
+        assert sorted(e["url"].rsplit("=", 1)[1] for e in events) == ["0", "1", "2"]
+        assert {e["diagnosis"]["cause"] for e in events} == {"missing_credentials"}
+    finally:
+        if service is not None:
+            stop(service)
+        log = stop(proxy)
+    assert "Traceback" not in log
