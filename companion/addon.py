@@ -30,6 +30,7 @@ from companion.sender import Sender
 log = logging.getLogger(__name__)
 
 CAPTURED = frozenset({401, 407})
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class Companion:
@@ -71,6 +72,12 @@ class Companion:
         self.sender = sender
         self.sender.start()
 
+    def _is_own_api(self, flow: http.HTTPFlow) -> bool:
+        """The companion's own API answers 401 to an unpaired extension; when a browser
+        proxies loopback too, that 401 passes here and is not a site's."""
+        assert self.sender is not None
+        return flow.request.port == self.sender.port and flow.request.host in LOOPBACK
+
     def _token(self) -> str | None:
         # Read on every delivery attempt, so a service started after the proxy is found.
         return read_token(self._data_dir) if self._data_dir else None
@@ -81,7 +88,7 @@ class Companion:
             if response is not None and ("set-cookie" in response.headers or "authorization" in flow.request.headers):
                 self._remember(flow)
             return
-        if self.sender is None:
+        if self.sender is None or self._is_own_api(flow):
             return
         try:
             exchange = build_exchange(flow, key=self._key, memory=self.memory)

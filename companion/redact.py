@@ -56,7 +56,9 @@ _SECRET_PARAM = re.compile(
 
 # Token-like runs: JWTs, "Bearer xyz", long base64/hex-ish strings with letters and digits.
 _JWT_RUN = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_BEARER_RUN = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}")
+# A credential after its scheme word; it must hold a digit, so that challenge parameters
+# (`Bearer error=invalid_token`) and prose ("token provided") stay readable.
+_BEARER_RUN = re.compile(r"(?i)\b(bearer|basic|token)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}")
 _LONG_RUN = re.compile(r"[A-Za-z0-9_~+/=.-]{24,}")
 
 

@@ -41,7 +41,7 @@ class Sender:
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"the companion API URL must be http://host:port, not {api_url!r}")
         self._host = parts.hostname
-        self._port = parts.port or 80
+        self.port = parts.port or 80
         self._path = (parts.path.rstrip("/") or "") + "/api/ingest"
         self._token = token
         self._buffer: deque[dict[str, Any]] = deque()
@@ -121,11 +121,11 @@ class Sender:
         headers = {
             "Content-Type": "application/json",
             "Authorization": f"Bearer {token}",
-            "Host": f"{self._host}:{self._port}",
+            "Host": f"{self._host}:{self.port}",
         }
         try:
             if self._conn is None:
-                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=_TIMEOUT_S)
+                self._conn = http.client.HTTPConnection(self._host, self.port, timeout=_TIMEOUT_S)
             self._conn.request("POST", self._path, body=body, headers=headers)
             response = self._conn.getresponse()
             detail = response.read(2048)
@@ -133,7 +133,7 @@ class Sender:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-            self._note_down(f"cannot reach the companion service at {self._host}:{self._port} ({exc.__class__.__name__})")
+            self._note_down(f"cannot reach the companion service at {self._host}:{self.port} ({exc.__class__.__name__})")
             return "retry"
         if response.status in (200, 201):
             if self._down_logged:

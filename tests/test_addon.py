@@ -192,3 +192,14 @@ def test_repeated_401s_are_counted_for_loop_detection(ingest, data_dir):
         assert addon.sender.flush()
     counts = [(e["context"]["recent_401s_same_request"], e["context"]["recent_401s_same_credential"]) for e in ingest.received]
     assert counts == [(0, 0), (1, 1), (2, 2)]
+
+
+def test_the_companions_own_api_is_never_captured(ingest, data_dir):
+    """An unpaired extension gets 401 from the companion; with loopback proxied, that is no site's 401."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")], url=f"{ingest.url}/api/events"))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")], url="http://127.0.0.1:1/api/events"))
+        assert addon.sender.flush()
+    assert [e["url"] for e in ingest.received] == ["http://127.0.0.1:1/api/events"]

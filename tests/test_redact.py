@@ -78,3 +78,12 @@ def test_extract_body_error_reads_a_bounded_prefix():
     body = b'{"message": "' + b"x" * 100_000 + b'"}'
     found = extract_body_error("application/json", body)
     assert found is None or len(found["message"] or "") <= 300
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['Bearer error=invalid_token', 'Bearer realm="api", error=insufficient_scope', "no token provided"],
+)
+def test_protocol_words_are_not_masked(text):
+    """RFC 6750 error codes in a challenge, and prose, are evidence: they must stay readable."""
+    assert mask_tokens(text) == text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import secrets
 import time
 
 import jwt as pyjwt
@@ -25,6 +26,7 @@ PASSWORD = "correct-horse-battery-staple-7731"
 SESSION_VALUE = "sess-3f9a1c7e5b2d4f60a8e1c3b5d7f9a2c4"
 SIGNING_KEY = "testsite-signing-key-0123456789abcdef0123456789"
 REALM = "testsite"
+SESSIONS = web.AppKey("sessions", set)
 
 
 def make_jwt(exp_offset_s: int, **claims: object) -> str:
@@ -73,9 +75,11 @@ async def app_js(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """Sets the session cookie and two harmless ones, like a real sign-in does."""
-    response = web.json_response({"ok": True})
-    response.set_cookie("sid", SESSION_VALUE, path="/", httponly=True, samesite="Lax")
+    """Signs in: a fresh session cookie and two harmless ones, like a real sign-in sets."""
+    session = SESSION_VALUE if request.query.get("fixed") else "sess-" + secrets.token_hex(16)
+    request.app[SESSIONS].add(session)
+    response = web.Response(text="<!doctype html><title>Signed in</title><p>Signed in.</p>", content_type="text/html")
+    response.set_cookie("sid", session, path="/", httponly=True, samesite="Lax")
     response.set_cookie("theme", "dark", path="/")
     response.set_cookie("csrftoken", "csrf-" + SESSION_VALUE[::-1], path="/")
     return response
@@ -83,7 +87,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     """A session-cookie API: without a valid `sid` it answers 401 and deletes the cookie."""
-    if request.cookies.get("sid") == SESSION_VALUE and request.app.get("session_valid", True):
+    if request.cookies.get("sid") in request.app[SESSIONS]:
         return web.json_response({"user": "alice"})
     response = web.json_response(
         {"error": "session_expired", "message": "Your session has expired, please sign in again"}, status=401
@@ -94,8 +98,9 @@ async def me(request: web.Request) -> web.Response:
     return response
 
 
-async def expire_session(request: web.Request) -> web.Response:
-    request.app["session_valid"] = False
+async def expire_sessions(request: web.Request) -> web.Response:
+    """Ends every session on the server side, as a timeout or a deploy would."""
+    request.app[SESSIONS].clear()
     return web.json_response({"ok": True})
 
 
@@ -147,11 +152,12 @@ async def ok(request: web.Request) -> web.Response:
 
 def create_site() -> web.Application:
     app = web.Application()
+    app[SESSIONS] = set()
     app.router.add_get("/", home)
     app.router.add_get("/app.js", app_js)
     app.router.add_get("/login", login)
     app.router.add_get("/api/me", me)
-    app.router.add_post("/expire-session", expire_session)
+    app.router.add_post("/expire-sessions", expire_sessions)
     app.router.add_get("/basic", basic)
     app.router.add_get("/bearer", bearer)
     app.router.add_get("/no-challenge", no_challenge)

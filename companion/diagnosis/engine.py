@@ -2,9 +2,10 @@
 
 The choice, in words: a finding needs confidence 0.5 to count as holding. Root causes beat
 symptoms (`missing_challenge`, `auth_loop`): a symptom is the primary cause only when no root
-cause holds. A cause that explains another (`EXPLAINS`) beats it. Among the root causes that hold, the first in `PRECEDENCE` wins, unless another
-is much surer (by more than `_MARGIN`): a specific but shaky reading must not hide a plain,
-certain one. Nothing holding means `unknown`, with the general checklist.
+cause holds. A cause that explains another (`EXPLAINS`) beats it. Among the root causes left,
+the first in `PRECEDENCE` wins, unless another is much surer (by more than `_MARGIN`): a
+specific but shaky reading must not hide a plain, certain one. Nothing holding means
+`unknown`, with the general checklist.
 """
 
 from __future__ import annotations

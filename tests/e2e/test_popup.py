@@ -1,0 +1,170 @@
+"""The whole path in real Chromium: browse through the proxy, get a 401, fix it from the popup.
+
+Debian's chromium, driven by Playwright with the flags DESIGN.md lists; the extension loaded
+unpacked from extension/; `companion run` as the proxy and service; the local test site.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Companion, Site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+EXTENSION = ROOT / "extension"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def ca_spki_hash(confdir: Path) -> str:
+    """base64(sha256(SPKI)) of mitmproxy's CA: Chromium trusts it for this profile only."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_pem_x509_certificate((confdir / "mitmproxy-ca-cert.pem").read_bytes())
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
+class Browser:
+    def __init__(self, context, extension_id: str):
+        self.context = context
+        self.extension_id = extension_id
+
+    @property
+    def worker(self):
+        return self.context.service_workers[0]
+
+    def storage_set(self, values: dict) -> None:
+        self.worker.evaluate("values => chrome.storage.local.set(values)", values)
+
+    def tab_id(self, url_pattern: str) -> int:
+        return self.worker.evaluate("p => chrome.tabs.query({url: p}).then(t => t[0].id)", url_pattern)
+
+    def popup(self, tab_id: int):
+        page = self.context.new_page()
+        page.set_viewport_size({"width": 400, "height": 640})
+        page.goto(f"chrome-extension://{self.extension_id}/popup/popup.html?tabId={tab_id}")
+        return page
+
+    def cookie_names(self, url: str) -> list[str]:
+        return sorted(c["name"] for c in self.context.cookies(url))
+
+
+@pytest.fixture
+def browser(companion: Companion, tmp_path: Path) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-quic",
+                f"--proxy-server=http://127.0.0.1:{companion.proxy_port}",
+                "--proxy-bypass-list=<-loopback>",
+                f"--ignore-certificate-errors-spki-list={ca_spki_hash(companion.confdir)}",
+                f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}",
+            ],
+        )  # fmt: skip
+        try:
+            worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
+            yield Browser(context, worker.url.split("/")[2])
+        finally:
+            context.close()
+
+
+def post(site: Site, path: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    conn.request("POST", path)
+    conn.getresponse().read()
+    conn.close()
+
+
+def test_expired_session_diagnosed_and_fixed_from_the_popup(browser: Browser, companion: Companion, site: Site):
+    """A person's day: signed in, the session ends on the server, the page fails with 401; the
+    popup says the session expired, "Clear cookies" removes the site's cookies, and signing
+    in again makes the page work."""
+    page = browser.context.new_page()
+    page.goto(f"{site.origin}/login")
+    assert browser.cookie_names(site.origin) == ["csrftoken", "sid", "theme"]
+    session_value = next(c["value"] for c in browser.context.cookies(site.origin) if c["name"] == "sid")
+
+    post(site, "/expire-sessions")
+    page.goto(f"{site.origin}/")
+    page.wait_for_function("document.getElementById('status').textContent === 'error 401'")
+    event = companion.wait_event(f"{site.origin}/api/me")
+    assert event["diagnosis"]["cause"] == "expired_session"
+
+    # Not paired yet: the popup says how, and one paste of `companion token` pairs it.
+    browser.storage_set({"apiPort": companion.api_port})
+    popup = browser.popup(browser.tab_id(f"{site.origin}/*"))
+    popup.locator("#state-not-paired").wait_for(state="visible")
+    assert "companion token" in popup.locator("#state-not-paired").inner_text()
+    popup.fill("#token-input", companion.token)
+    popup.click("#pair-button")
+
+    group = popup.locator('section.cause-group[data-cause="expired_session"]')
+    group.wait_for(state="visible")
+    assert "session" in group.locator(".cause-title").inner_text().lower()
+    assert group.locator(".summary").inner_text().strip()
+    group.locator("details.evidence").evaluate("d => d.open = true")
+    assert "set-cookie" in group.locator("details.evidence").inner_text().lower()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    popup.screenshot(path=str(SCREENSHOTS / "popup-expired-session.png"), full_page=True)
+
+    # Nothing secret on screen.
+    text = popup.locator("body").inner_text()
+    assert session_value not in text and companion.token not in text
+
+    # One click (and one confirmation): every cookie of the site is gone from the browser.
+    group.locator('button[data-fix="clear_cookies"]').click()
+    group.locator("button.confirm-fix").click()
+    result = group.locator(".fix-result")
+    result.wait_for(state="visible")
+    popup.wait_for_function("() => document.querySelector('.fix-result.done, .fix-result.failed')")
+    assert "Removed" in result.inner_text() and "csrftoken" in result.inner_text()
+    assert browser.cookie_names(site.origin) == []
+
+    # Signing in again works.
+    page.goto(f"{site.origin}/login")
+    page.goto(f"{site.origin}/")
+    page.wait_for_function("document.getElementById('status').textContent === 'signed in'")
+
+    # The secret the browser held never reached the store.
+    for path in companion.data_dir.glob("events.sqlite3*"):
+        assert session_value.encode() not in path.read_bytes()
+
+
+def test_popup_says_when_the_companion_is_not_running(browser: Browser, companion: Companion, site: Site):
+    """With nothing on the API port, the popup says so and how to start it."""
+    page = browser.context.new_page()
+    page.goto(f"{site.origin}/ok")
+    dead_port = 9  # discard: nothing listens there
+    browser.storage_set({"apiPort": dead_port, "apiToken": "whatever"})
+    popup = browser.popup(browser.tab_id(f"{site.origin}/*"))
+    state = popup.locator("#state-not-running")
+    state.wait_for(state="visible")
+    assert "make run" in state.inner_text() or "companion run" in state.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    popup.screenshot(path=str(SCREENSHOTS / "popup-not-running.png"), full_page=True)
+
+
+def test_popup_says_when_the_site_had_no_401(browser: Browser, companion: Companion, site: Site):
+    page = browser.context.new_page()
+    page.goto(f"http://127.0.0.1:{site.port}/ok")
+    browser.storage_set({"apiPort": companion.api_port, "apiToken": companion.token})
+    popup = browser.popup(browser.tab_id(f"http://127.0.0.1:{site.port}/*"))
+    popup.locator("#state-empty").wait_for(state="visible")
+    assert json.loads(page.locator("body").inner_text()) == {"ok": True}
