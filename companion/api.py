@@ -8,6 +8,7 @@ CORS header is ever sent.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -26,15 +27,52 @@ from companion.models import Diagnosis, Event, Exchange
 from companion.sites import host_of_origin, site_of
 from companion.store import Store
 
-__all__ = ["DATA_DIR", "STORE", "TOKEN", "create_app", "event_from_exchange"]
+__all__ = ["DATA_DIR", "STORE", "STREAM", "TOKEN", "Broadcaster", "create_app", "event_from_exchange"]
 
 log = logging.getLogger(__name__)
+
+
+
+class Broadcaster:
+    """Fans new events out to the open `/api/stream` responses. A listener that does not keep
+    up loses events (and is told so), never slows ingest down."""
+
+    def __init__(self) -> None:
+        self._queues: set[asyncio.Queue[dict | None]] = set()
+
+    def subscribe(self) -> asyncio.Queue[dict | None]:
+        queue: asyncio.Queue[dict | None] = asyncio.Queue(STREAM_QUEUE)
+        self._queues.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict | None]) -> None:
+        self._queues.discard(queue)
+
+    def publish(self, item: dict) -> None:
+        for queue in self._queues:
+            try:
+                queue.put_nowait(item)
+            except asyncio.QueueFull:
+                pass
+
+    def close(self) -> None:
+        for queue in self._queues:
+            while True:
+                try:
+                    queue.put_nowait(None)
+                    break
+                except asyncio.QueueFull:
+                    queue.get_nowait()
+
 
 DATA_DIR = web.AppKey("data_dir", Path)
 TOKEN = web.AppKey("token", str)
 STORE = web.AppKey("store", Store)
+STREAM = web.AppKey("stream", Broadcaster)
 
 MAX_INGEST_BYTES = 512 * 1024
+STREAM_QUEUE = 256
+HEARTBEAT_S = 15.0
 MAX_LIMIT = 500
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 _EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
@@ -144,7 +182,41 @@ async def ingest(request: web.Request) -> web.Response:
         where = ".".join(str(p) for p in first["loc"]) or "body"
         return error(422, "invalid_exchange", f"{where}: {first['msg']} ({exc.error_count()} problem(s))")
     event = await request.app[STORE].add(event_from_exchange(exchange))
-    return _json(event.model_dump(mode="json"), status=201)
+    body = event.model_dump(mode="json")
+    request.app[STREAM].publish(_summary(body))
+    return _json(body, status=201)
+
+
+def _summary(event: dict) -> dict:
+    """What the stream carries: enough to count and label, not the whole exchange."""
+    diagnosis = event["diagnosis"]
+    keep = ("id", "time", "method", "url", "host", "site", "status", "initiator", "initiator_host")
+    return {**{k: event[k] for k in keep}, "cause": diagnosis["cause"], "title": diagnosis["title"]}
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: `event: event` with each new event's summary as it is stored;
+    a comment line every 15 s keeps the connection (and an extension worker) alive."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+    await response.prepare(request)
+    queue = request.app[STREAM].subscribe()
+    try:
+        await response.write(b": connected\n\n")
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+            except TimeoutError:
+                await response.write(b": ping\n\n")
+                continue
+            if item is None:
+                break
+            data = json.dumps(item, separators=(",", ":"))
+            await response.write(f"id: {item['id']}\nevent: event\ndata: {data}\n\n".encode())
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        request.app[STREAM].unsubscribe(queue)
+    return response
 
 
 def _limit(request: web.Request) -> int:
@@ -184,6 +256,12 @@ def create_app(data_dir: Path, token: str) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=MAX_INGEST_BYTES)
     app[DATA_DIR] = data_dir
     app[TOKEN] = token
+    app[STREAM] = Broadcaster()
+
+    async def close_streams(app: web.Application) -> None:
+        app[STREAM].close()
+
+    app.on_shutdown.append(close_streams)
 
     async def store_ctx(app: web.Application):
         app[STORE] = await Store.open(data_dir)
@@ -197,4 +275,5 @@ def create_app(data_dir: Path, token: str) -> web.Application:
     app.router.add_delete("/api/events", clear_events)
     app.router.add_get("/api/events/{event_id}", get_event)
     app.router.add_get("/api/causes", causes)
+    app.router.add_get("/api/stream", stream)
     return app

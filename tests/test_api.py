@@ -140,3 +140,25 @@ async def test_an_exchange_delivered_twice_is_stored_once(client):
     assert second["id"] == first["id"]
     listed = await (await client.get("/api/events", headers=AUTH)).json()
     assert len(listed["events"]) == 1
+
+
+async def test_stream_sends_each_new_event(client):
+    """The extension's worker follows new 401s live instead of polling."""
+    response = await client.get("/api/stream", headers=AUTH)
+    assert response.status == 200 and response.headers["Content-Type"].startswith("text/event-stream")
+    assert await response.content.readuntil(b"\n\n") == b": connected\n\n"
+    stored = await (await client.post("/api/ingest", json=exchange(flow_id="live"), headers=AUTH)).json()
+    frame = (await response.content.readuntil(b"\n\n")).decode()
+    lines = dict(line.split(": ", 1) for line in frame.strip().splitlines())
+    assert lines["event"] == "event" and lines["id"] == stored["id"]
+    import json as _json
+
+    data = _json.loads(lines["data"])
+    assert data["cause"] == stored["diagnosis"]["cause"] and data["site"] == "example.com"
+    assert "exchange" not in data
+    response.close()
+
+
+async def test_stream_needs_the_token(client):
+    response = await client.get("/api/stream")
+    assert response.status == 401
