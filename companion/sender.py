@@ -128,7 +128,10 @@ class Sender:
                 self._conn = http.client.HTTPConnection(self._host, self.port, timeout=_TIMEOUT_S)
             self._conn.request("POST", self._path, body=body, headers=headers)
             response = self._conn.getresponse()
-            detail = response.read(2048)
+            # Read the whole answer (the stored event): a connection whose last answer was
+            # left half-read cannot carry the next request, and http.client would only say
+            # so after sending it, which made every capture a retry and a duplicate.
+            detail = response.read()
         except (OSError, http.client.HTTPException) as exc:
             if self._conn is not None:
                 self._conn.close()

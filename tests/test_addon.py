@@ -25,6 +25,7 @@ class Ingest(ThreadingHTTPServer):
     def __init__(self) -> None:
         self.received: list[dict] = []
         self.auth_headers: list[str] = []
+        self.posts = 0
         self.status = 201
         super().__init__(("127.0.0.1", 0), _Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -35,16 +36,21 @@ class Ingest(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real service (aiohttp) does
+
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         body = self.rfile.read(int(self.headers["Content-Length"]))
         server: Ingest = self.server  # type: ignore[assignment]
         server.auth_headers.append(self.headers.get("Authorization", ""))
         if server.status == 201:
             server.received.append(json.loads(body))
+        server.posts += 1
+        # Answer like the real service: the stored event, a few KB of JSON.
+        answer = json.dumps({"id": "e", "exchange": json.loads(body), "padding": "x" * 4096}).encode()
         self.send_response(server.status)
-        self.send_header("Content-Length", "2")
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(answer)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -181,6 +187,19 @@ def test_remembers_cookies_of_normal_responses(ingest, data_dir):
     earlier = ingest.received[0]["context"]["cookies_set_earlier"]
     assert [(c["name"], c["samesite"], c["secure"]) for c in earlier] == [("sid", "Strict", True)]
     assert SESSION_VALUE not in json.dumps(ingest.received)
+
+
+def test_each_exchange_is_posted_exactly_once(ingest, data_dir):
+    """On one kept-alive connection with multi-KB answers, N captures are N posts: no retries."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        for n in range(20):
+            addon.response(flow_with(401, url=f"http://app.example.com/api/{n}"))
+        assert addon.sender.flush()
+        assert addon.sender.stats.sent == 20
+    assert ingest.posts == 20
+    assert [e["url"] for e in ingest.received] == [f"http://app.example.com/api/{n}" for n in range(20)]
 
 
 def test_repeated_401s_are_counted_for_loop_detection(ingest, data_dir):

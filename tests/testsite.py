@@ -7,6 +7,9 @@ Run it alone to browse the scenarios through the proxy by hand:
 Secrets it knows (the tests plant them and then look for them in the store):
     Basic user `alice` with password PASSWORD, bearer tokens signed with a test key,
     the session cookie `sid`.
+
+The routes here are the basics; tests/testsite_scenarios.py adds one route (under /s/) per
+way a server says 401, for tests/test_scenarios.py.
 """
 
 from __future__ import annotations
@@ -163,6 +166,10 @@ def create_site() -> web.Application:
     app.router.add_get("/no-challenge", no_challenge)
     app.router.add_get("/proxy-auth", proxy_auth)
     app.router.add_get("/ok", ok)
+    # Imported here: the scenarios use this module's secrets, so it must be loaded first.
+    from tests.testsite_scenarios import add_scenarios
+
+    add_scenarios(app)
     return app
 
 

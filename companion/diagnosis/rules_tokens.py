@@ -162,7 +162,7 @@ def invalid_token(view: View) -> Finding | None:
     if any(exp <= view.now for _, exp in _jwt_times(view, "exp")):
         return None  # an expired JWT: that is expired_token's finding
     token = tokens[0]
-    if token.problems or any(start > view.now for _, start in _jwt_times(view, "nbf")):
+    if token.problems or token_not_yet_valid(view) is not None:
         return None  # a broken header or a not-yet-valid token explains the refusal better
     evidence = [
         ev(

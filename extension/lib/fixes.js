@@ -68,12 +68,12 @@ const FIXES = {
   },
 
   async open_https({ event, tab }) {
-    const from = tab?.url?.startsWith("http:") ? tab.url : pageUrl(event, tab?.url);
+    // Beside the failing page, not instead of it: if the site has no https, nothing is lost.
+    const from = pageUrl(event, tab?.url);
     const url = httpsUrl(from);
     if (!url) throw new FixError(`Cannot make an https address from ${from}.`);
-    if (tab?.url === from) await browser.tabs.update(tab.id, { url });
-    else await openBeside(tab, url);
-    return { message: `Opened ${url}.` };
+    await openBeside(tab, url);
+    return { message: `Opened ${url} in a new tab.` };
   },
 
   async open_login({ event, tab }) {

@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,27 +55,67 @@ class Browser:
     def cookie_names(self, url: str) -> list[str]:
         return sorted(c["name"] for c in self.context.cookies(url))
 
+    def page_tab_id(self, page) -> int:
+        """The extension's tab id of a Playwright page (by its URL, which must be unique)."""
+        return self.tab_id(page.url)
 
-@pytest.fixture
-def browser(companion: Companion, tmp_path: Path) -> Iterator[Browser]:
+    def badge(self, tab_id: int) -> dict:
+        """The toolbar badge of a tab as the person sees it: its text and its tooltip."""
+        return self.worker.evaluate(
+            """id => Promise.all([chrome.action.getBadgeText({tabId: id}), chrome.action.getTitle({tabId: id})])
+                .then(([text, title]) => ({text, title}))""",
+            tab_id,
+        )
+
+    def session_value(self, key: str):
+        """One value of the worker's storage.session (the stream's state, counters)."""
+        return self.worker.evaluate("k => chrome.storage.session.get(k).then(v => v[k] ?? null)", key)
+
+    def wait_until(self, condition, what: str, timeout: float = 15.0):
+        """Waits for `condition()` to be truthy (the worker has no wait_for_function)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = condition()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            time.sleep(0.1)
+
+
+@contextmanager
+def launch(companion: Companion, profile: Path, *, api_through_proxy: bool = False, **options) -> Iterator[Browser]:
+    """Chromium with the extension, browsing through `companion`'s proxy (loopback included).
+
+    The extension's own calls to the API go direct unless `api_through_proxy`: mitmproxy
+    buffers whole responses, so the live stream (`/api/stream`) never gets through it and the
+    extension would fall back to polling (what `api_through_proxy=True` is for)."""
     from playwright.sync_api import sync_playwright
 
+    bypass = "<-loopback>" if api_through_proxy else f"<-loopback>;127.0.0.1:{companion.api_port}"
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path / "profile"),
+            user_data_dir=str(profile),
             executable_path=CHROMIUM,
             headless=True,
             args=[
                 "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-quic",
                 f"--proxy-server=http://127.0.0.1:{companion.proxy_port}",
-                "--proxy-bypass-list=<-loopback>",
+                f"--proxy-bypass-list={bypass}",
                 f"--ignore-certificate-errors-spki-list={ca_spki_hash(companion.confdir)}",
                 f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}",
             ],
+            **options,
         )  # fmt: skip
         try:
             worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
             yield Browser(context, worker.url.split("/")[2])
         finally:
             context.close()
+
+
+@pytest.fixture
+def browser(companion: Companion, tmp_path: Path) -> Iterator[Browser]:
+    with launch(companion, tmp_path / "profile") as launched:
+        yield launched

@@ -1,0 +1,193 @@
+"""What the addon costs the proxy: throughput through mitmdump with and without it.
+
+    .venv/bin/python bench/proxy_overhead.py [--requests 3000] [--rounds 3] [--share-401 0.1]
+
+Baseline: bare mitmdump. Measured in the same run, alternating, against a local aiohttp
+upstream on loopback, a fixed number of requests sent with fixed concurrency by a client in
+its own process. Two measures, each as a ratio to the baseline (the machine is shared and
+noisy: absolute numbers mean little, the ratio in one run means more; the median of the
+rounds is the answer):
+
+- throughput: requests per second through the proxy;
+- proxy CPU: CPU time the mitmdump process spent per request (from /proc), which the other
+  processes on the machine (client, upstream, the companion service) do not blur.
+
+Three proxies: bare mitmdump; with the addon feeding a running `companion serve`; with the
+addon and the service down (captures wait in the bounded buffer and are dropped). Nothing
+leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+UPSTREAM = """
+import sys
+from aiohttp import web
+async def ok(request):
+    return web.Response(text="ok " * 100)
+async def unauthorized(request):
+    return web.json_response({"error": "invalid_token", "error_description": "The access token expired"}, status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="bench", error="invalid_token"'})
+app = web.Application()
+app.router.add_get("/ok", ok)
+app.router.add_get("/401", unauthorized)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+CLIENT = """
+import asyncio, sys, time, aiohttp
+proxy, upstream, total, concurrency, share = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+every = round(1 / share) if share > 0 else 0
+async def main():
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        counter = iter(range(total))
+        statuses = {}
+        async def worker():
+            for n in counter:
+                path = "/401" if every and n % every == 0 else "/ok"
+                async with session.get(f"{upstream}{path}?n={n}", proxy=proxy) as r:
+                    await r.read()
+                    statuses[r.status] = statuses.get(r.status, 0) + 1
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        print(time.perf_counter() - start, statuses)
+asyncio.run(main())
+"""
+
+
+PROXIES = (
+    # (name, with the addon, service up)
+    ("bare mitmdump (baseline)", False, False),
+    ("addon, service up", True, True),
+    ("addon, service down", True, False),
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"port {port} did not open")
+
+
+def start_proxy(port: int, confdir: Path, addon: bool, api_port: int, data_dir: Path) -> subprocess.Popen:
+    command = [
+        sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
+        "--listen-host", "127.0.0.1", "--listen-port", str(port), "--set", f"confdir={confdir}",
+        "--set", "flow_detail=0", "--set", "termlog_verbosity=warn",
+    ]  # fmt: skip
+    if addon:
+        command += [
+            "-s", str(ROOT / "companion" / "addon.py"),
+            "--set", f"companion_api=http://127.0.0.1:{api_port}", "--set", f"companion_data_dir={data_dir}",
+        ]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def drive(proxy_port: int, upstream_port: int, total: int, concurrency: int, share: float) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", CLIENT, f"http://127.0.0.1:{proxy_port}", f"http://localhost:{upstream_port}",
+         str(total), str(concurrency), str(share)],
+        capture_output=True, text=True, check=True,
+    ).stdout.split(" ", 1)  # fmt: skip
+    return total / float(out[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--share-401", type=float, default=0.1, help="share of requests answered 401 (0 to 1)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        upstream_port, api_port = free_port(), free_port()
+        upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(upstream_port)])
+        service = subprocess.Popen(
+            [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(api_port), "--data-dir", str(tmpdir / "data")],
+            cwd=ROOT, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        procs = [upstream, service]
+        try:
+            wait_port(upstream_port)
+            wait_port(api_port)
+            dead_port = free_port()  # nothing listens: the "service down" case
+            results: dict[str, dict[str, dict[str, list[float]]]] = {}
+            for share in (0.0, args.share_401):
+                label = f"{share:.0%} 401s"
+                runs: dict[str, dict[str, list[float]]] = {name: {"rps": [], "cpu_ms": []} for name, _, _ in PROXIES}
+                for _ in range(args.rounds):
+                    for name, addon, service_up in PROXIES:
+                        port = free_port()
+                        proxy = start_proxy(port, tmpdir / "mitm", addon, api_port if service_up else dead_port, tmpdir / "data")
+                        try:
+                            drive(port, upstream_port, min(300, args.requests), args.concurrency, share)  # warm-up
+                            before = cpu_seconds(proxy.pid)
+                            runs[name]["rps"].append(drive(port, upstream_port, args.requests, args.concurrency, share))
+                            runs[name]["cpu_ms"].append((cpu_seconds(proxy.pid) - before) * 1000 / args.requests)
+                        finally:
+                            proxy.terminate()
+                            proxy.wait()
+                results[label] = runs
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait()
+
+    print(f"{args.requests} requests a round, {args.rounds} rounds, concurrency {args.concurrency}, loopback\n")
+    print(f"{'mix':<9} {'proxy':<26} {'req/s':>7} {'throughput ratio':>17} {'CPU ms/req':>11} {'CPU ratio':>10}")
+    summary: dict[str, dict] = {}
+    for label, runs in results.items():
+        base = runs[PROXIES[0][0]]
+        for name, _, _ in PROXIES:
+            run = runs[name]
+            rps_ratio = statistics.median(a / b for a, b in zip(run["rps"], base["rps"], strict=True))
+            cpu_ratio = statistics.median(a / b for a, b in zip(run["cpu_ms"], base["cpu_ms"], strict=True))
+            summary.setdefault(label, {})[name] = {
+                "rps": statistics.median(run["rps"]), "cpu_ms_per_request": statistics.median(run["cpu_ms"]),
+                "throughput_ratio": rps_ratio, "cpu_ratio": cpu_ratio, "rounds": run,
+            }  # fmt: skip
+            print(
+                f"{label:<9} {name:<26} {statistics.median(run['rps']):>7.0f} {rps_ratio:>17.2f}"
+                f" {statistics.median(run['cpu_ms']):>11.3f} {cpu_ratio:>10.2f}"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

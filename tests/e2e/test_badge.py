@@ -1,0 +1,101 @@
+"""The toolbar badge in real Chromium: the count of the active tab's 401s, live from the
+companion's stream, cleared when the site loads normally again; and what it says unpaired."""
+
+from __future__ import annotations
+
+import http.client
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Companion, Site
+from tests.e2e.conftest import Browser, launch
+
+pytestmark = pytest.mark.browser
+
+
+def post(site: Site, path: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    conn.request("POST", path)
+    conn.getresponse().read()
+    conn.close()
+
+
+def stream_state(browser: Browser) -> str:
+    return (browser.session_value("stream") or {}).get("state", "")
+
+
+def badge_text_becomes(browser: Browser, tab_id: int, text: str) -> dict:
+    return browser.wait_until(lambda: (b := browser.badge(tab_id))["text"] == text and b, f"badge {text!r}")
+
+
+def test_badge_counts_live_from_the_stream_and_clears_when_the_site_loads_normally(
+    browser: Browser, companion: Companion, site: Site
+):
+    """Signed in, the session ends on the server: every 401 of the page raises the count at
+    once (pushed by the stream: polling is off while it is open), and once the person signs
+    in again a page that loads without 401 has no badge."""
+    browser.storage_set({"apiPort": companion.api_port, "apiToken": companion.token})
+    browser.wait_until(lambda: stream_state(browser) == "open", "the stream to open")
+
+    page = browser.context.new_page()
+    page.goto(f"{site.origin}/login")
+    post(site, "/expire-sessions")
+    page.goto(f"{site.origin}/")
+    page.wait_for_function("document.getElementById('status').textContent === 'error 401'")
+    tab = browser.page_tab_id(page)
+    badge = badge_text_becomes(browser, tab, "1")
+    assert "1 refused (401) on this page of localhost" in badge["title"]
+
+    # No navigation and no polling from here on: only the stream can move the count.
+    assert stream_state(browser) == "open"
+    assert browser.session_value("pollChain") is None
+    seen = browser.session_value("streamEvents") or 0
+    for expected in ("2", "3"):
+        assert page.evaluate("fetch('/api/me').then(r => r.status)") == 401
+        badge_text_becomes(browser, tab, expected)
+    assert (browser.session_value("streamEvents") or 0) >= seen + 2
+
+    # Sign in again: the page loads and its API answers 200, the badge is gone. The 401s
+    # stay in the companion's history (the popup shows them), they just are not this page's.
+    page.goto(f"{site.origin}/login")
+    page.goto(f"{site.origin}/")
+    page.wait_for_function("document.getElementById('status').textContent === 'signed in'")
+    badge = badge_text_becomes(browser, browser.page_tab_id(page), "")
+    assert "no 401s for localhost" in badge["title"]
+    assert len(companion.events("localhost")) >= 3
+
+
+def test_badge_asks_to_pair_and_says_when_the_companion_is_not_running(browser: Browser, companion: Companion, site: Site):
+    """Unpaired, the badge shows "?" (open the popup to pair); with nothing on the API port it
+    shows no count and its tooltip says the companion is not running."""
+    page = browser.context.new_page()
+    page.goto(f"{site.origin}/ok")
+    tab = browser.page_tab_id(page)
+
+    browser.storage_set({"apiPort": companion.api_port, "apiToken": ""})
+    badge = badge_text_becomes(browser, tab, "?")
+    assert "not paired" in badge["title"]
+    assert stream_state(browser) == "not-paired"
+
+    browser.storage_set({"apiPort": 9, "apiToken": companion.token})  # discard: nothing listens
+    badge = browser.wait_until(lambda: "not running" in (b := browser.badge(tab))["title"] and b, "not running")
+    assert badge["text"] == ""
+
+
+def test_badge_falls_back_to_polling_when_the_stream_cannot_get_through(companion: Companion, site: Site, tmp_path: Path):
+    """A browser that sends the extension's own calls through mitmproxy (which buffers
+    whole responses, so the stream never opens): the worker notices, retries the stream with
+    a growing delay, and polling still brings the count."""
+    with launch(companion, tmp_path / "profile", api_through_proxy=True) as browser:
+        browser.storage_set({"apiPort": companion.api_port, "apiToken": companion.token})
+        page = browser.context.new_page()
+        page.goto(f"{site.origin}/ok")
+        tab = browser.page_tab_id(page)
+        retrying = browser.wait_until(
+            lambda: (s := browser.session_value("stream") or {}).get("state") == "retrying" and s, "a stream retry"
+        )
+        assert "NotRunningError" in retrying["error"] and retrying["retryInMs"] > 0
+        assert page.evaluate("fetch('/no-challenge').then(r => r.status)") == 401
+        badge_text_becomes(browser, tab, "1")
+        assert stream_state(browser) != "open"
