@@ -77,10 +77,11 @@ def _stop_event() -> asyncio.Event:
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    stop = _stop_event()
     runner = await start_service(args.data_dir, args.api_port)
     print(f"401 Companion service on http://127.0.0.1:{args.api_port} (data: {args.data_dir}). Ctrl-C stops it.", flush=True)
     try:
-        await _stop_event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
     return 0
@@ -135,15 +136,21 @@ def _banner(args: argparse.Namespace) -> str:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    stop = _stop_event()  # first: a Ctrl-C during start-up also stops in order
     runner = await start_service(args.data_dir, args.api_port)
     child: asyncio.subprocess.Process | None = None
     try:
         # A session of its own: Ctrl-C reaches us, and we stop the proxy in order.
         child = await asyncio.create_subprocess_exec(*_mitmdump_command(args), start_new_session=True)
-        await _wait_listening(args.listen_port, child)
-        print(_banner(args), flush=True)
-        stop = _stop_event()
         stopped = asyncio.create_task(stop.wait())
+        listening = asyncio.create_task(_wait_listening(args.listen_port, child))
+        await asyncio.wait({stopped, listening}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            listening.cancel()
+            print("Stopping…", flush=True)
+            return 0
+        listening.result()  # raises ConfigError when the proxy could not start
+        print(_banner(args), flush=True)
         exited = asyncio.create_task(child.wait())
         await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
         if exited.done() and not stop.is_set():

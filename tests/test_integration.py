@@ -142,3 +142,40 @@ def test_proxy_keeps_proxying_while_the_service_is_down_and_delivers_later(tmp_p
             stop(service)
         log = stop(proxy)
     assert "Traceback" not in log
+
+
+def test_ctrl_c_stops_proxy_and_service_cleanly(tmp_path: Path):
+    """Ctrl-C ends `companion run` with exit 0 and nothing left listening."""
+    from tests.conftest import start_companion
+
+    running = start_companion(tmp_path)
+    assert running.proc is not None
+    output = stop(running.proc)
+    assert running.proc.returncode == 0, output
+    assert "Traceback" not in output
+    import socket
+
+    for port in (running.proxy_port, running.api_port):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--listen-port", "0"], "between 1 and 65535"),
+        (["serve", "--api-port", "http"], "a port is a number"),
+    ],
+)
+def test_bad_arguments_get_a_clear_error(argv, message):
+    out = subprocess.run([sys.executable, "-m", "companion.cli", *argv], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2 and message in out.stderr
+
+
+def test_a_taken_api_port_is_a_clear_error(tmp_path: Path, companion: Companion):
+    out = subprocess.run(
+        [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(companion.api_port), "--data-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{companion.api_port}" in out.stderr and "--api-port" in out.stderr
