@@ -22,6 +22,7 @@ except ImportError:  # loaded as a script from a checkout by a mitmproxy that la
 
 from mitmproxy import ctx, exceptions, http
 
+from companion.authorization import scheme_of
 from companion.config import DEFAULT_API_PORT, default_data_dir, read_token
 from companion.exchange import build_exchange, parse_set_cookies
 from companion.memory import SiteMemory
@@ -108,7 +109,7 @@ class Companion:
                 self.memory.note_set_cookies(flow.request.pretty_host.lower(), parse_set_cookies(lines, received), received)
             auth = flow.request.headers.get("authorization")
             if auth:
-                self.memory.note_success(flow.request.pretty_host.lower(), auth.split(" ", 1)[0])
+                self.memory.note_success(flow.request.pretty_host.lower(), scheme_of(auth))
         except Exception:  # noqa: BLE001
             log.exception("401 Companion: could not remember cookies of %s", flow.request.pretty_host)
 

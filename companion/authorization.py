@@ -22,6 +22,7 @@ __all__ = [
     "describe_authorization",
     "fingerprint",
     "looks_like_jwt",
+    "scheme_of",
     "unverified_jwt",
 ]
 
@@ -67,6 +68,16 @@ def fingerprint(value: str | bytes, key: bytes) -> str:
 
 def looks_like_jwt(token: str) -> bool:
     return bool(_JWT.match(token)) and token.startswith("eyJ")
+
+
+def scheme_of(value: str) -> str | None:
+    """The scheme of an Authorization value, cheaply, or None when it has none; a bare token
+    is never returned as if it were a scheme."""
+    text = value.strip()
+    match = _SCHEME.match(text)
+    if not match or (match.end() == len(text) and match.group(0).lower() not in _KNOWN_SCHEMES):
+        return None
+    return match.group(0)
 
 
 def _b64url_json(part: str) -> Any:
@@ -136,10 +147,8 @@ def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, 
     text = value.strip()
     out: dict[str, Any] = {"source": source, "fingerprint": fingerprint(value, key)}
 
-    match = _SCHEME.match(text)
-    if match and match.end() == len(text) and match.group(0).lower() not in _KNOWN_SCHEMES:
-        match = None  # a lone word that is no scheme we know is a token sent without one
-    if not match:
+    scheme = scheme_of(text)  # a lone word that is no scheme we know is a token sent without one
+    if scheme is None:
         # No scheme: a bare token pasted where "Bearer <token>" belonged, or quotes around it.
         problems.append("no_scheme")
         if text[:1] in "\"'":
@@ -152,8 +161,7 @@ def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, 
             out["jwt"] = jwt_info
         return out
 
-    scheme = match.group(0)
-    credentials = text[match.end() :].strip()
+    credentials = text[len(scheme) :].strip()
     lowered = scheme.lower()
     out["scheme"] = scheme
 

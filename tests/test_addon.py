@@ -222,3 +222,16 @@ def test_the_companions_own_api_is_never_captured(ingest, data_dir):
         addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")], url="http://127.0.0.1:1/api/events"))
         assert addon.sender.flush()
     assert [e["url"] for e in ingest.received] == ["http://127.0.0.1:1/api/events"]
+
+
+@pytest.mark.parametrize(("sent", "remembered"), [("Bearer abc123", "Bearer"), ("abc123def456ghi789", None), (make_jwt(60), None)])
+def test_the_scheme_that_worked_is_remembered_never_the_token(ingest, data_dir, sent, remembered):
+    """A token sent without a scheme must not be remembered as 'the scheme that worked'."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.response(flow_with(200, {"Authorization": sent}))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
+        assert addon.sender.flush()
+    assert ingest.received[0]["context"]["last_success_scheme"] == remembered
+    assert sent.split()[-1] not in json.dumps(ingest.received)
