@@ -136,6 +136,49 @@ def _basic(payload: str, problems: list[str]) -> dict[str, Any]:
     return out
 
 
+# Digest parameters that describe the attempt without revealing anything derived from the
+# password (`response`) or replayable (`cnonce`).
+_DIGEST_KEPT = ("realm", "algorithm", "qop", "uri", "nc", "userhash", "charset")
+
+
+def _digest(text: str) -> dict[str, Any]:
+    """User name and the non-secret parameters of a Digest Authorization (RFC 7616)."""
+    from companion.challenge import parse_challenges  # same auth-param grammar as challenges
+
+    parsed = parse_challenges(text)
+    if not parsed.challenges:
+        return {}
+    params = parsed.challenges[0].params
+    out: dict[str, Any] = {"params": {k: params[k] for k in _DIGEST_KEPT if k in params}}
+    if "uri" in out["params"]:
+        from companion.redact import redact_url
+
+        out["params"]["uri"] = redact_url(out["params"]["uri"])
+    if "username" in params:
+        out["username"] = params["username"]
+    elif "username*" in params:
+        out["username"] = params["username*"]  # RFC 8187 form, kept as sent
+    if "nonce" in params:
+        out["params"]["nonce_length"] = str(len(params["nonce"]))
+    return out
+
+
+def _negotiate(token: str) -> dict[str, str]:
+    """Which mechanism a Negotiate/NTLM token carries, and for NTLM which message of the
+    three-step handshake it is (1 negotiate, 3 authenticate). Nothing else is read."""
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return {"mechanism": "unreadable"}
+    if raw.startswith(b"NTLMSSP\x00") and len(raw) >= 12:
+        return {"mechanism": "ntlm", "ntlm_message": str(int.from_bytes(raw[8:12], "little"))}
+    if raw[:1] == b"\x60":  # an ASN.1 application tag: SPNEGO / Kerberos (GSS-API) token
+        return {"mechanism": "ntlm" if b"NTLMSSP\x00" in raw else "spnego"}
+    if raw[:1] == b"\xa1":  # a SPNEGO continuation (NegTokenResp)
+        return {"mechanism": "spnego-continuation"}
+    return {"mechanism": "unknown"}
+
+
 def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, Any]:
     """What an `Authorization` (or `Proxy-Authorization`) header said, as a `Credential`
     dict (models.py), with no secret in it."""
@@ -183,10 +226,10 @@ def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, 
     if lowered == "basic" and credentials:
         out.update(_basic(credentials, problems))
     elif lowered == "digest":
-        user = re.search(r'(?i)\busername\*?\s*=\s*"?([^",]*)', credentials)
-        if user:
-            out["username"] = user.group(1)
-    elif credentials and lowered not in {"negotiate", "ntlm", "kerberos"}:
+        out.update(_digest(text))
+    elif lowered in {"negotiate", "ntlm"} and credentials:
+        out["params"] = _negotiate(credentials)
+    elif credentials and lowered != "kerberos":
         if any(c.isspace() for c in credentials):
             problems.append("whitespace")
         jwt_info = unverified_jwt(credentials)

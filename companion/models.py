@@ -66,8 +66,12 @@ class Credential(_Model):
     problems: list[str] = Field(default_factory=list)
     """Why the header is malformed, as stable codes: `empty_credentials`, `doubled_scheme`,
     `not_base64`, `no_colon`, `surrounding_quotes`, `whitespace`, `newline`,
-    `not_utf8`, `no_scheme`."""
+    `not_utf8`, `no_scheme`, `placeholder_token` (`Bearer undefined`)."""
     jwt: JwtInfo | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+    """Non-secret parameters of the attempt: Digest `realm`, `algorithm`, `qop`, `uri`,
+    `nc`, `userhash`, `nonce_length`; Negotiate/NTLM `mechanism` (`ntlm`, `spnego`, …) and
+    `ntlm_message` (1 negotiate, 3 authenticate)."""
 
 
 class SentCookie(_Model):

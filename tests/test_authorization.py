@@ -111,3 +111,34 @@ def test_a_bare_token_is_never_taken_for_a_scheme(header):
     assert info["scheme"] is None
     assert "no_scheme" in info["problems"]
     assert header not in repr({k: v for k, v in info.items() if k != "jwt"})
+
+
+def test_digest_keeps_parameters_never_the_response_hash():
+    """Digest says who, which realm and algorithm; the password-derived response is dropped."""
+    header = ('Digest username="alice", realm="api@example.com", nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", '
+              'uri="/dir/index.html?token=abc123", algorithm=SHA-256, qop=auth, nc=00000001, cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", '
+              'response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"')  # fmt: skip
+    info = describe_authorization(header, source="request.authorization", key=KEY)
+    assert info["username"] == "alice"
+    assert info["params"] == {"realm": "api@example.com", "algorithm": "SHA-256", "qop": "auth",
+                              "uri": "/dir/index.html?token=REDACTED", "nc": "00000001", "nonce_length": "44"}  # fmt: skip
+    assert "753927fa0e85" not in repr(info) and "f2/wE4q74E6z" not in repr(info)
+
+
+def ntlm(message_type: int) -> str:
+    return base64.b64encode(b"NTLMSSP\x00" + message_type.to_bytes(4, "little") + b"\x00" * 24).decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "params"),
+    [
+        (f"NTLM {ntlm(1)}", {"mechanism": "ntlm", "ntlm_message": "1"}),
+        (f"Negotiate {ntlm(3)}", {"mechanism": "ntlm", "ntlm_message": "3"}),
+        ("Negotiate " + base64.b64encode(b"\x60\x82\x02\x00" + b"\x06\x06+\x06\x01\x05\x05\x02" + b"\x00" * 20).decode(), {"mechanism": "spnego"}),
+        ("Negotiate oYIBHjCCARqgAwoBAaEL", {"mechanism": "spnego-continuation"}),
+        ("Negotiate !!!", {"mechanism": "unreadable"}),
+    ],
+)
+def test_negotiate_mechanism_and_ntlm_step(header, params):
+    """Which step of the Negotiate/NTLM handshake failed is evidence for negotiate_failed."""
+    assert describe_authorization(header, source="request.authorization", key=KEY)["params"] == params
