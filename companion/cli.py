@@ -45,6 +45,15 @@ def _port(text: str) -> int:
     return port
 
 
+def _mitmproxy_option(text: str) -> str:
+    key, sep, _ = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"a mitmproxy option is KEY=VALUE, not {text!r}")
+    if key.strip() in {"listen_host", "listen_port", "confdir", "scripts"} or key.startswith("companion_"):
+        raise argparse.ArgumentTypeError(f"{key} is set by companion run itself (see its own options)")
+    return text
+
+
 def extension_dir() -> Path | None:
     candidate = Path(companion.__file__).resolve().parent.parent / "extension"
     return candidate if (candidate / "manifest.json").is_file() else None
@@ -98,6 +107,7 @@ def _mitmdump_command(args: argparse.Namespace) -> list[str]:
         "-s", str(ADDON_PATH),
         "--set", f"companion_api=http://127.0.0.1:{args.api_port}",
         "--set", f"companion_data_dir={args.data_dir}",
+        *(arg for option in args.mitmproxy_options for arg in ("--set", option)),
     ]  # fmt: skip
 
 
@@ -229,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="run the proxy and the service")
     run.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port on 127.0.0.1 (default {DEFAULT_PROXY_PORT})")
     run.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
+    run.add_argument(
+        "--set", dest="mitmproxy_options", action="append", default=[], type=_mitmproxy_option, metavar="KEY=VALUE",
+        help="a mitmproxy option, repeatable (e.g. --set mode=upstream:http://corp-proxy:3128, --set ssl_insecure=true)",
+    )
     run.set_defaults(func=lambda a: asyncio.run(_run(a)))
 
     serve = sub.add_parser("serve", parents=[common], help="run the service only (feed it from your own mitmproxy)")

@@ -6,12 +6,14 @@ import http.client
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -55,22 +57,36 @@ def stop(proc: subprocess.Popen) -> str:
 class Site:
     port: int
     proc: subprocess.Popen
+    scheme: str = "http"
 
     @property
     def origin(self) -> str:
-        return f"http://localhost:{self.port}"
+        return f"{self.scheme}://localhost:{self.port}"
+
+
+def _start_site(*extra: str) -> Site:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.testsite", "--port", str(port), *extra],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    wait_port(port, proc)
+    return Site(port, proc, "https" if "--tls" in extra else "http")
 
 
 @pytest.fixture(scope="session")
 def site() -> Iterator[Site]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.testsite", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    wait_port(port, proc)
-    yield Site(port, proc)
-    stop(proc)
+    running = _start_site()
+    yield running
+    stop(running.proc)
+
+
+@pytest.fixture(scope="session")
+def tls_site() -> Iterator[Site]:
+    """The same site over https, with a throw-away certificate the proxy does not check."""
+    running = _start_site("--tls")
+    yield running
+    stop(running.proc)
 
 
 @dataclass
@@ -120,9 +136,18 @@ class Companion:
         raise AssertionError(f"no event for {url} within {timeout} s; have {[e['url'] for e in self.events()]}")
 
     def through_proxy(self, method: str, url: str, headers: dict | None = None) -> tuple[int, bytes]:
-        """Send one request through the proxy like any HTTP client configured with it."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.proxy_port, timeout=10)
-        conn.request(method, url, headers=headers or {})
+        """Send one request through the proxy like any HTTP client configured with it: plain
+        http in absolute form, https through CONNECT trusting the proxy's CA."""
+        parts = urlsplit(url)
+        if parts.scheme == "https":
+            context = ssl.create_default_context(cafile=str(self.confdir / "mitmproxy-ca-cert.pem"))
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection("127.0.0.1", self.proxy_port, timeout=10, context=context)
+            conn.set_tunnel(parts.hostname or "", parts.port or 443)
+            target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.proxy_port, timeout=10)
+            target = url
+        conn.request(method, target, headers=headers or {})
         response = conn.getresponse()
         body = response.read()
         conn.close()
@@ -135,7 +160,9 @@ def start_companion(tmp: Path, *extra: str) -> Companion:
         [
             sys.executable, "-m", "companion.cli", "run",
             "--listen-port", str(companion.proxy_port), "--api-port", str(companion.api_port),
-            "--data-dir", str(companion.data_dir), "--confdir", str(companion.confdir), *extra,
+            "--data-dir", str(companion.data_dir), "--confdir", str(companion.confdir),
+            "--set", "ssl_insecure=true",  # the test sites' certificates are throw-away ones
+            *extra,
         ],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

@@ -173,11 +173,47 @@ def create_site() -> web.Application:
     return app
 
 
+def self_signed_context(host: str = "localhost"):
+    """A TLS context with a throw-away certificate for `host` (the proxy checks nothing
+    upstream in tests: `ssl_insecure`); made at start, never written to disk."""
+    import datetime
+    import ssl
+    import tempfile
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    with tempfile.NamedTemporaryFile("wb") as pem:  # load_cert_chain reads files only
+        pem.write(cert.public_bytes(serialization.Encoding.PEM))
+        pem.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        pem.flush()
+        context.load_cert_chain(pem.name)
+    return context
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="the 401 Companion test site")
     parser.add_argument("--port", type=int, default=8999)
+    parser.add_argument("--tls", action="store_true", help="serve https with a throw-away certificate for localhost")
     args = parser.parse_args()
-    web.run_app(create_site(), host="127.0.0.1", port=args.port, print=lambda *_: print(f"test site on http://127.0.0.1:{args.port}", flush=True))
+    scheme = "https" if args.tls else "http"
+    web.run_app(
+        create_site(), host="127.0.0.1", port=args.port, ssl_context=self_signed_context() if args.tls else None,
+        print=lambda *_: print(f"test site on {scheme}://localhost:{args.port}", flush=True),
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
