@@ -9,7 +9,7 @@ import pytest
 
 from companion.causes import CAUSES, FIX_IDS
 from companion.diagnose import diagnose
-from companion.diagnosis import PRECEDENCE
+from companion.diagnosis import PRECEDENCE, findings
 from companion.models import (
     BodyError,
     Credential,
@@ -637,6 +637,30 @@ def test_summary_never_carries_the_query_string() -> None:
         pytest.param(
             exchange(credentials=basic(), www=('Basic realm="r"',)), "scheme_mismatch", id="basic-against-basic"
         ),
+        pytest.param(
+            exchange(credentials=bearer({"iat": at(NOW + timedelta(minutes=10))}), www=BEARER_WWW),
+            "invalid_token",
+            id="iat-skew-explains-refusal",
+        ),
+        pytest.param(
+            exchange(
+                credentials=bearer({"exp": at(NOW + timedelta(hours=1))}),
+                www=BEARER_WWW,
+                body=BodyError(code="access_denied", message="Access from your IP address is blocked in your region"),
+            ),
+            "invalid_token",
+            id="no-guess-about-the-token-beside-a-stated-network-block",
+        ),
+        pytest.param(
+            exchange(
+                scheme="http",
+                credentials=bearer(),
+                www=BEARER_WWW,
+                body=BodyError(code="https_required", message="HTTPS is required"),
+            ),
+            "invalid_token",
+            id="no-guess-about-the-token-beside-https-required",
+        ),
     ],
 )
 def test_derived_readings_stay_out_of_also(ex: Exchange, absent: str) -> None:
@@ -670,3 +694,61 @@ def test_a_failing_rule_does_not_lose_the_diagnosis(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(engine, "PRECEDENCE", (("expired_token", broken), *engine.PRECEDENCE[1:]))
     assert diagnose(exchange(www=BEARER_WWW)).cause == "missing_credentials"
+
+
+def test_a_guess_stays_in_also_beside_an_equally_weak_primary() -> None:
+    """Guesses are dropped from `also` only beside a surer primary, never all of them."""
+    ex = exchange(credentials=bearer(), www=BEARER_WWW, context=SiteContext(recent_401s_same_request=4))
+    result = diagnose(ex)
+    assert result.cause == "invalid_token" and result.also == ["auth_loop"]
+
+
+@pytest.mark.parametrize(
+    ("credentials", "says_credential"),
+    [(None, False), (bearer(), True)],
+    ids=["nothing-sent", "token-sent"],
+)
+def test_loop_mentions_the_same_credential_only_when_one_was_sent(
+    credentials: list[Credential] | None, says_credential: bool
+) -> None:
+    """Requests without credentials share an empty fingerprint; "the same credential" would be false."""
+    context = SiteContext(recent_401s_same_request=3, recent_401s_same_credential=3)
+    ex = exchange(cookies=cookies("lang"), www=('Custom realm="x"',), credentials=credentials or [], context=context)
+    summary = next(f.summary for f in findings(ex) if f.cause == "auth_loop")
+    assert ("same credential" in summary) is says_credential
+
+
+@pytest.mark.parametrize(
+    ("www", "claims", "words"),
+    [
+        (
+            'Bearer error="insufficient_user_authentication", acr_values="urn:mfa"',
+            {"acr": "urn:pwd"},
+            ["stronger sign-in, such as a second factor", 'acr_values="urn:mfa"', "level is “urn:pwd”"],
+        ),
+        (
+            'Bearer error="insufficient_user_authentication", max_age="300"',
+            {"auth_time": at(NOW - timedelta(hours=2))},
+            ["fresh sign-in, at most 5 minutes old", 'max_age="300"', "2 hours before the server's Date"],
+        ),
+        (
+            'Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="600"',
+            {},
+            ["stronger, fresh sign-in (such as a second factor, at most 10 minutes old)"],
+        ),
+    ],
+    ids=["acr", "max-age", "both"],
+)
+def test_step_up_says_what_kind_of_sign_in(www: str, claims: dict, words: list[str]) -> None:
+    """A person must read what to do (a second factor, a fresh sign-in), not only acr_values."""
+    result = diagnose(exchange(credentials=bearer(claims), www=(www,)))
+    assert result.cause == "step_up_required"
+    for word in words:
+        assert word in result.summary, result.summary
+
+
+def test_scope_summary_names_what_the_token_has() -> None:
+    result = diagnose(
+        exchange(credentials=bearer({"scope": "repo:read"}), www=('Bearer error="insufficient_scope", scope="repo:write"',))
+    )
+    assert "it needs “repo:write”; the token only has “repo:read”" in result.summary

@@ -73,6 +73,8 @@ class Scenario:
     """Causes that must be neither the primary nor in `also`."""
     words: tuple[str, ...] = ()
     """What the summary must say (names, numbers)."""
+    unsaid: tuple[str, ...] = ()
+    """What the summary must not say (a fact that is not one)."""
     before: tuple[Call, ...] = ()
     repeat: int = 1
     status: int = 401
@@ -121,12 +123,12 @@ SCENARIOS = [
       absent=("invalid_token",), words=("iat", "10 minutes")),
     # insufficient_scope
     S("token lacks orders:export", Call("/s/orders/export", lambda: bearer(make_jwt(3600, scope="orders:read"))),
-      "insufficient_scope", absent=("invalid_token",), words=("orders:export",)),
+      "insufficient_scope", absent=("invalid_token",), words=("orders:export", "orders:read")),
     # step_up_required (RFC 9470)
     S("step-up: acr_values", Call("/s/admin", lambda: bearer(make_jwt(3600, acr="urn:testsite:pwd"))), "step_up_required",
-      absent=("invalid_token", "insufficient_scope"), words=('acr_values="urn:testsite:mfa"',)),
+      absent=("invalid_token", "insufficient_scope"), words=("second factor", 'acr_values="urn:testsite:mfa"', "urn:testsite:pwd")),
     S("step-up: max_age", Call("/s/admin", lambda: bearer(make_jwt(3600, acr="urn:testsite:mfa", auth_time=now() - 3600))),
-      "step_up_required", words=('max_age="300"',)),
+      "step_up_required", words=("at most 5 minutes old", 'max_age="300"', "60 minutes before")),
     # expired_session
     S("session ended on the server", Call("/s/session/me", send_cookies=True), "expired_session",
       before=(Call("/s/session/login?idle=0"),), absent=("expired_token", "cookie_not_sent"), words=('"app_session"', "deletes")),
@@ -160,7 +162,7 @@ SCENARIOS = [
       words=("api_key",)),
     # ip_blocked
     S("IP blocked by region, good token", Call("/s/geo", lambda: bearer(good_jwt())), "ip_blocked",
-      absent=("expired_token",), words=("IP address",)),
+      absent=("expired_token", "invalid_token"), words=("IP address",)),
     # missing_challenge
     S("401 without WWW-Authenticate", Call("/no-challenge", lambda: bearer("opq_some_token_0a1b2c3d4e5f")), "missing_challenge",
       words=("no WWW-Authenticate",)),
@@ -179,10 +181,10 @@ SCENARIOS = [
     S("expired token retried in a loop", Call("/s/jwt", lambda: bearer(make_jwt(-300))), "expired_token",
       also=("auth_loop",), repeat=3, words=("5 minutes",)),
     S("same request refused three times", Call("/s/loop", {"Cookie": "lang=en"}), "auth_loop", repeat=3,
-      words=("3rd 401", "/s/loop")),
+      words=("3rd 401", "/s/loop"), unsaid=("credential",)),
     # insecure_transport
     S("https-only API over http", Call("/s/https-only", lambda: bearer(good_jwt())), "insecure_transport",
-      absent=("expired_token",), words=("only over https",)),
+      absent=("expired_token", "invalid_token"), words=("only over https",)),
     S("Secure cookie cannot go over http", Call("/s/secure/account", send_cookies=True), "insecure_transport",
       host="intranet.test", before=(Call("/s/secure/login"),), words=('"secure_sid"', "http://intranet.test")),
     # unknown: nothing on the wire says why; never a confident wrong answer
@@ -257,6 +259,8 @@ def test_scenario_is_diagnosed(companion: Companion, site: Site, scenario: Scena
         assert cause != diagnosis["cause"] and cause not in diagnosis["also"], (cause, diagnosis["also"])
     for word in scenario.words:
         assert word.replace("{port}", str(site.port)) in summary, summary
+    for word in scenario.unsaid:
+        assert word not in summary, summary
     assert diagnosis["evidence"] and diagnosis["fixes"]
     if scenario.cause == "unknown":
         assert diagnosis["confidence"] < 0.5 and diagnosis["fixes"][-1]["id"] == "manual"
@@ -275,16 +279,16 @@ def test_every_cause_has_a_scenario() -> None:
 @pytest.mark.parametrize(
     ("path", "headers"),
     [
-        ("/s/jwt", bearer(make_jwt(3600))),
-        ("/s/opaque", bearer(OPAQUE_VALID)),
-        ("/s/apikey", {"X-Api-Key": API_KEY}),
-        ("/s/orders/export", bearer(make_jwt(3600, scope="orders:read orders:export"))),
-        ("/s/admin", bearer(make_jwt(3600, acr="urn:testsite:mfa", auth_time=now()))),
-        ("/s/digest", {"Authorization": digest_authorization("alice", PASSWORD, "GET", "/s/digest", digest_nonce(now()))}),
+        ("/s/jwt", lambda: bearer(make_jwt(3600))),
+        ("/s/opaque", lambda: bearer(OPAQUE_VALID)),
+        ("/s/apikey", lambda: {"X-Api-Key": API_KEY}),
+        ("/s/orders/export", lambda: bearer(make_jwt(3600, scope="orders:read orders:export"))),
+        ("/s/admin", lambda: bearer(make_jwt(3600, acr="urn:testsite:mfa", auth_time=now()))),
+        ("/s/digest", lambda: {"Authorization": digest_authorization("alice", PASSWORD, "GET", "/s/digest", digest_nonce(now()))}),
     ],
     ids=["jwt", "opaque", "apikey", "scope", "step-up", "digest"],
 )
-def test_the_right_credentials_work(companion: Companion, site: Site, path: str, headers: dict) -> None:
+def test_the_right_credentials_work(companion: Companion, site: Site, path: str, headers: Callable[[], dict]) -> None:
     """The scenario routes are real: with the right credentials each one answers 200, so the
     401s above come from what was wrong, not from a site that refuses everything."""
-    assert companion.through_proxy("GET", f"{site.origin}{path}", headers)[0] == 200
+    assert companion.through_proxy("GET", f"{site.origin}{path}", headers())[0] == 200

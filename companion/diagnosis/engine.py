@@ -4,8 +4,9 @@ The choice, in words: a finding needs confidence 0.5 to count as holding. Root c
 symptoms (`missing_challenge`, `auth_loop`): a symptom is the primary cause only when no root
 cause holds. A cause that explains another (`EXPLAINS`) beats it. Among the root causes left,
 the first in `PRECEDENCE` wins, unless another is much surer (by more than `_MARGIN`): a
-specific but shaky reading must not hide a plain, certain one. Nothing holding means
-`unknown`, with the general checklist.
+specific but shaky reading must not hide a plain, certain one. The other causes that hold go
+to `also`, except bare guesses (confidence exactly `_HOLDS`) beside a surer primary. Nothing
+holding means `unknown`, with the general checklist.
 """
 
 from __future__ import annotations
@@ -161,7 +162,13 @@ def diagnose(exchange: Exchange) -> Diagnosis:
         primary = _unknown(make_view(exchange), found)
         others: list[Finding] = []
     else:
-        others = [f for f in found if f is not primary and f.confidence >= _HOLDS]
+        # A reading that barely holds (a guess such as "probably the token") joins `also`
+        # only when the primary is no surer: beside a cause the server stated, it misleads.
+        others = [
+            f
+            for f in found
+            if f is not primary and f.confidence >= _HOLDS and (f.confidence > _HOLDS or primary.confidence <= _HOLDS)
+        ]
     also = list(
         dict.fromkeys(f.cause for f in sorted(others, key=lambda f: _RANK[f.cause]) if f.cause != primary.cause)
     )

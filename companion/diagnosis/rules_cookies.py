@@ -180,7 +180,7 @@ def credentials_not_included(view: View) -> Finding | None:
         "credentials_not_included",
         0.75,
         f"The fetch from {caller} went out with no cookies although {names} would have been "
-        f'allowed ({allowed[0].detail}): the page did not ask for credentials: "include".',
+        f'allowed ({allowed[0].detail}): the page\'s fetch or XHR did not ask for them (credentials: "include").',
         (
             ev("request.cookie", "No Cookie header"),
             *_request_context_evidence(view),

@@ -98,7 +98,9 @@ def auth_loop(view: View) -> Finding | None:
         return None
     exchange = view.exchange
     same = context.recent_401s_same_credential
-    with_same = f" ({same} of the earlier ones with the same credential)" if same else ""
+    # Without credentials every request has the same (empty) fingerprint: nothing to say.
+    sent = exchange.request.credentials or exchange.request.proxy_credentials
+    with_same = f" ({same} of the earlier ones with the same credential)" if same and sent else ""
     return Finding(
         "auth_loop",
         0.8,

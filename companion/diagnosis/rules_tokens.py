@@ -221,31 +221,51 @@ def insufficient_scope(view: View) -> Finding | None:
         evidence = [ev("response.body", f"code: {quote(body.code or '')}")]
     else:
         return None
+    has = ""
     for cred in view.token_credentials():
         if cred.jwt is not None:
             granted = cred.jwt.claims.get("scope", cred.jwt.claims.get("scp"))
             if granted is not None:
                 evidence.append(ev(cred.source, f"The token's scope claim is {granted!r}"))
-    needs = f" (it needs {quote(scope)})" if scope else ""
+                shown = " ".join(granted) if isinstance(granted, list) else str(granted)
+                has = f"; the token only has {quote(shown)}" if shown.strip() else "; the token has no scope at all"
+    needs = f" (it needs {quote(scope)}{has})" if scope else f" ({has.removeprefix('; ')})" if has else ""
     return Finding(
         "insufficient_scope",
         0.9,
-        f"The server says the token lacks the scope this request needs{needs}.",
+        f"The server says the token lacks the scope (permission) this request needs{needs}: "
+        f"the app must ask for it when you sign in.",
         tuple(evidence),
     )
+
+
+def _step_up_summary(challenge_params: dict[str, str], wanted: list[str], token_facts: list[str]) -> str:
+    """What the server wants, in words a person knows, with its parameters in brackets."""
+    stronger = "acr_values" in challenge_params
+    max_age = challenge_params.get("max_age", "")
+    fresh = f"at most {fmt_span(timedelta(seconds=int(max_age)))} old" if max_age.isdigit() else ""
+    if stronger and fresh:
+        how = f"a stronger, fresh sign-in (such as a second factor, {fresh})"
+    elif stronger:
+        how = "a stronger sign-in, such as a second factor,"
+    elif fresh:
+        how = f"a fresh sign-in, {fresh},"
+    else:
+        how = "a stronger or more recent sign-in"
+    facts = f"; {', and '.join(token_facts)}" if token_facts else ""
+    return f"The server wants {how} before it answers ({', '.join(wanted)}){facts}."
 
 
 def step_up_required(view: View) -> Finding | None:
     if view.status != 401:
         return None
     oauth = view.oauth_error()
-    wanted: list[str] = []
-    challenge = None
+    params: dict[str, str] = {}
     for candidate in view.challenges:
-        found = [f'{n}="{candidate.param(n)}"' for n in ("acr_values", "max_age") if candidate.param(n)]
-        if found:
-            wanted, challenge = found, candidate
+        params = {n: v for n in ("acr_values", "max_age") if (v := candidate.param(n))}
+        if params:
             break
+    wanted = [f'{name}="{value}"' for name, value in params.items()]
     is_error = oauth is not None and oauth[0] == "insufficient_user_authentication"
     words = [t for t in view.texts_matching(_STEP_UP_WORDS) if t.label != "error"]
     if not (is_error or wanted or words):
@@ -256,27 +276,26 @@ def step_up_required(view: View) -> Finding | None:
     if wanted:
         evidence.append(ev("response.www-authenticate", ", ".join(wanted)))
     evidence += [ev(t.source, f"{t.label}: {quote(t.text)}") for t in words]
+    token_facts = []
     for cred in view.token_credentials():
         if cred.jwt is not None:
             if "acr" in cred.jwt.claims:
                 evidence.append(ev(cred.source, f"The token's acr claim is {cred.jwt.claims['acr']!r}"))
+                if "acr_values" in params:
+                    token_facts.append(f"this token's sign-in level is {quote(str(cred.jwt.claims['acr']))}")
             auth_time = claim_time(cred.jwt.claims, "auth_time")
             if auth_time is not None:
-                evidence.append(
-                    ev(
-                        cred.source,
-                        f"The token's auth_time is {fmt_span(view.now - auth_time)} before {view.now_label}",
-                    )
-                )
-    detail = (
-        ", ".join(wanted)
-        if wanted
-        else ('error="insufficient_user_authentication"' if is_error else quote(words[0].text))
-    )
-    confidence = 0.9 if is_error else 0.8 if challenge is not None else 0.7
+                ago = fmt_span(view.now - auth_time)
+                evidence.append(ev(cred.source, f"The token's auth_time is {ago} before {view.now_label}"))
+                if "max_age" in params:
+                    token_facts.append(f"this token's sign-in was {ago} before {view.now_label}")
+            break
+    if not wanted:
+        wanted = ['error="insufficient_user_authentication"'] if is_error else [quote(words[0].text)]
+    confidence = 0.9 if is_error else 0.8 if params else 0.7
     return Finding(
         "step_up_required",
         confidence,
-        f"The server wants a stronger or more recent sign-in before it answers ({detail}).",
+        _step_up_summary(params, wanted, token_facts),
         tuple(evidence),
     )
