@@ -199,5 +199,5 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None
             exchange["host"], request.path.partition("?")[0], request.method, url, first.get("fingerprint", "")
         )
         # The cookies this very response set are remembered after the context is taken.
-        memory.note_set_cookies(exchange["host"], set_cookies, received)
+        memory.note_set_cookies(exchange["host"], set_cookies, received, request.path)
     return exchange

@@ -10,12 +10,27 @@ from __future__ import annotations
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["SiteMemory"]
+from companion.sites import site_of
+
+__all__ = ["SiteMemory", "default_path"]
 
 _LOOP_WINDOW_S = 60.0
+
+
+def default_path(request_path: str) -> str:
+    """Where a cookie set without a Path applies (RFC 6265 §5.1.4): the folder of the URL
+    that set it, so `/auth/login` scopes it to `/auth`."""
+    path = request_path.partition("?")[0]
+    if not path.startswith("/") or path.count("/") == 1:
+        return "/"
+    return path[: path.rindex("/")]
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 @dataclass(slots=True)
@@ -24,10 +39,6 @@ class _Cookie:
     """A `SetCookie` dict (models.py), value-free."""
     set_at: float
     expires_at: float | None
-
-
-def _domain_matches(host: str, domain: str) -> bool:
-    return host == domain or host.endswith("." + domain)
 
 
 class SiteMemory:
@@ -46,12 +57,15 @@ class SiteMemory:
         while len(table) > limit:
             table.popitem(last=False)
 
-    def note_set_cookies(self, host: str, set_cookies: list[dict[str, Any]], now: float | None = None) -> None:
-        """Remember the cookies a response set (or forget the ones it deleted)."""
+    def note_set_cookies(
+        self, host: str, set_cookies: list[dict[str, Any]], now: float | None = None, request_path: str = "/"
+    ) -> None:
+        """Remember the cookies a response to `request_path` set (or forget those it deleted)."""
         now = time.time() if now is None else now
         for cookie in set_cookies:
             domain = (cookie.get("domain") or host).lstrip(".").lower()
-            key = (domain, cookie.get("path") or "/", cookie["name"])
+            path = cookie.get("path") or default_path(request_path)
+            key = (domain, path, cookie["name"])
             if cookie.get("deletes"):
                 self._cookies.pop(key, None)
                 continue
@@ -63,7 +77,11 @@ class SiteMemory:
             self._bounded_put(
                 self._cookies,
                 key,
-                _Cookie(attrs={**cookie, "domain": cookie.get("domain")}, set_at=now, expires_at=expires_at),
+                _Cookie(
+                    attrs={**cookie, "default_path": None if cookie.get("path") else path},
+                    set_at=now,
+                    expires_at=expires_at,
+                ),
                 self._max_cookies,
             )
 
@@ -85,24 +103,26 @@ class SiteMemory:
         self._bounded_put(self._recent, key, history, self._max_requests)
         return same_request, same_credential
 
-    def cookies_for(self, host: str, path: str, now: float | None = None) -> list[dict[str, Any]]:
-        """The cookies set earlier that are still alive and would match this host and path."""
-        now = time.time() if now is None else now
+    def cookies_of_site(self, host: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Every cookie remembered for this host's site (registrable domain), newest first,
+        with when it was set, whether or not it would match this request and even when it
+        has expired since: which ones should have been sent is the diagnosis's question."""
+        site = site_of(host)
         found = []
-        for (domain, cookie_path, _), cookie in self._cookies.items():
-            if cookie.expires_at is not None and cookie.expires_at <= now:
-                continue
+        for (domain, _, _), cookie in reversed(self._cookies.items()):
             host_only = cookie.attrs.get("domain") is None
-            if (domain == host) if host_only else _domain_matches(host, domain):
-                if path == cookie_path or path.startswith(cookie_path.rstrip("/") + "/") or cookie_path == "/":
-                    found.append(cookie.attrs)
+            # A host-only cookie belongs to the one host that set it; a Domain cookie to the site.
+            if domain == host or (not host_only and site_of(domain) == site):
+                found.append({**cookie.attrs, "set_at": _iso(cookie.set_at)})
+                if len(found) >= limit:
+                    break
         return found
 
     def context(self, host: str, path: str, method: str, url: str, credential_fp: str) -> dict[str, Any]:
         """The `SiteContext` dict (models.py) for a 401 that is being captured now."""
         same_request, same_credential = self.note_401(method, url, credential_fp)
         return {
-            "cookies_set_earlier": self.cookies_for(host, path),
+            "cookies_set_earlier": self.cookies_of_site(host),
             "last_success_scheme": self._schemes.get(host),
             "recent_401s_same_request": same_request,
             "recent_401s_same_credential": same_credential,

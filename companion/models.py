@@ -98,6 +98,12 @@ class SetCookie(_Model):
     deletes: bool = False
     """True when this Set-Cookie removes the cookie (Max-Age <= 0, Expires in the past, or
     an empty value with an expiry in the past)."""
+    default_path: str | None = None
+    """In `SiteContext.cookies_set_earlier` only, for a cookie set without a Path: the path it
+    applies to, the folder of the URL that set it (RFC 6265 §5.1.4)."""
+    set_at: datetime | None = None
+    """In `SiteContext.cookies_set_earlier` only: when the site set it (Max-Age counts from
+    then)."""
 
 
 class BodyError(_Model):
@@ -148,7 +154,9 @@ class SiteContext(_Model):
     """What the addon remembers of this site from earlier exchanges (bounded, value-free)."""
 
     cookies_set_earlier: list[SetCookie] = Field(default_factory=list)
-    """Cookies this site set earlier (names and attributes) that are still alive."""
+    """Cookies this site (registrable domain) set earlier, names and attributes, newest first:
+    also those whose Domain or Path does not cover this request and those that expired since;
+    which should have been sent is for the diagnosis to work out."""
     last_success_scheme: str | None = None
     """The Authorization scheme of the site's last non-401 response, if any."""
     recent_401s_same_request: int = 0

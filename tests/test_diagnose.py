@@ -464,22 +464,69 @@ CASES = [
         exchange(
             path="/api/me",
             www=('FormBased realm="x"',),
-            context=SiteContext(cookies_set_earlier=[SetCookie(name="sid", path="/admin", httponly=True)]),
+            context=SiteContext(cookies_set_earlier=[SetCookie(name="sid", default_path="/auth", httponly=True)]),
         ),
         "cookie_not_sent",
         [],
-        ["Path=/admin does not cover /api/me"],
-        id="cookie-path",
+        ["set without a Path by a page under /auth/", "not to /api/me"],
+        id="cookie-default-path",
+    ),
+    pytest.param(
+        exchange(
+            path="/api/me",
+            www=('FormBased realm="x"',),
+            context=SiteContext(cookies_set_earlier=[SetCookie(name="sid", path="/admin", httponly=True)]),
+        ),
+        "missing_credentials",
+        [],
+        [],
+        id="explicit-path-scoping-is-not-a-cause",
     ),
     pytest.param(
         exchange(
             www=('FormBased realm="x"',),
             context=SiteContext(cookies_set_earlier=[SetCookie(name="sid", domain="login.example.com", httponly=True)]),
         ),
+        "missing_credentials",
+        [],
+        [],
+        id="explicit-domain-scoping-is-not-a-cause",
+    ),
+    pytest.param(
+        exchange(
+            www=('FormBased realm="x"',),
+            context=SiteContext(cookies_set_earlier=[
+                SetCookie(name="sid", max_age=600, httponly=True, set_at=NOW - timedelta(minutes=40)),
+            ]),
+        ),
         "cookie_not_sent",
         [],
-        ["Domain=login.example.com does not cover api.example.com"],
-        id="cookie-domain",
+        ['"sid"', "expired at", "30 minutes before this request"],
+        id="session-cookie-expired",
+    ),
+    pytest.param(
+        exchange(
+            www=('FormBased realm="x"',),
+            context=SiteContext(cookies_set_earlier=[
+                SetCookie(name="_ga", max_age=600, set_at=NOW - timedelta(minutes=40)),
+            ]),
+        ),
+        "missing_credentials",
+        [],
+        [],
+        id="expired-tracking-cookie-is-not-a-cause",
+    ),
+    pytest.param(
+        exchange(
+            www=('FormBased realm="x"',),
+            context=SiteContext(cookies_set_earlier=[
+                SetCookie(name="sid", max_age=600, httponly=True, set_at=NOW - timedelta(hours=5)),
+            ]),
+        ),
+        "missing_credentials",
+        [],
+        [],
+        id="session-cookie-expired-hours-ago-is-history",
     ),
     pytest.param(
         exchange(

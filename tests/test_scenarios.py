@@ -77,6 +77,8 @@ class Scenario:
     """What the summary must not say (a fact that is not one)."""
     before: tuple[Call, ...] = ()
     repeat: int = 1
+    pause: float = 0.0
+    """Seconds between the earlier calls and this one (for cookies that must expire first)."""
     status: int = 401
     host: str = "localhost"
     """The site's name as the client addresses it (sent as the Host header)."""
@@ -143,6 +145,11 @@ SCENARIOS = [
       words=('"strict_session"', "SameSite=Strict", "127.0.0.1")),
     S("SameSite=Lax cookie left off a cross-site fetch", Call("/s/cookie/lax/api", CROSS_SITE_FETCH),
       "cookie_not_sent", before=(Call("/s/cookie/lax/login"),), words=('"lax_session"', "SameSite=Lax")),
+    S("cookie set without a Path under /s/auth, API elsewhere", Call("/s/needs/auth_sid"), "cookie_not_sent",
+      before=(Call("/s/auth/login"),), host="signin.test", words=('"auth_sid"', "without a Path", "/s/auth/")),
+    S("session cookie expired before the call", Call("/s/needs/short_sid"), "cookie_not_sent",
+      before=(Call("/s/short/login"),), pause=2.5, host="timeout.test",
+      words=('"short_sid"', "expired at", "before this request")),
     S("Lax cookie missing on a top-level navigation: not SameSite", Call("/s/cookie/lax/api", CROSS_SITE_NAVIGATION),
       "missing_credentials", before=(Call("/s/cookie/lax/login"),), absent=("cookie_not_sent",)),
     # credentials_not_included
@@ -246,6 +253,7 @@ def test_scenario_is_diagnosed(companion: Companion, site: Site, scenario: Scena
     client = Client(companion, site, scenario.host)
     for earlier in scenario.before:
         assert client.send(earlier, earlier.path) < 400
+    time.sleep(scenario.pause)
     case = "case=" + "-".join(scenario.id.split())[:40].replace("'", "").replace(":", "")
     path = scenario.call.path + ("&" if "?" in scenario.call.path else "?") + case
     for _ in range(scenario.repeat):

@@ -346,6 +346,28 @@ async def caller_js(request: web.Request) -> web.Response:
     return web.Response(text=CALLER_JS, content_type="application/javascript")
 
 
+async def auth_login(request: web.Request) -> web.Response:
+    """Signs in but sets its cookie without a Path: browsers scope it to /s/auth only."""
+    response = web.Response(text="<!doctype html><title>Signed in</title>", content_type="text/html")
+    response.headers.add("Set-Cookie", f"auth_sid=as-{secrets.token_hex(16)}; HttpOnly; SameSite=Lax")
+    return response
+
+
+async def short_login(request: web.Request) -> web.Response:
+    """A session that lives two seconds, as a short idle timeout would."""
+    response = web.Response(text="<!doctype html><title>Signed in</title>", content_type="text/html")
+    response.set_cookie("short_sid", "ss-" + secrets.token_hex(16), path="/", httponly=True, max_age=2)
+    return response
+
+
+async def cookie_guarded(request: web.Request) -> web.Response:
+    """Needs the cookie named in the route; a 401 without any challenge hint otherwise."""
+    name = request.match_info["cookie"]
+    if request.cookies.get(name):
+        return web.json_response({"user": "alice"})
+    return _refuse(f'Cookie realm="{REALM}"', {"error": "not_signed_in", "message": "Please sign in"})
+
+
 def add_scenarios(app: web.Application) -> None:
     app[SESSIONS] = {}
     app.router.add_get("/s/jwt", jwt_api)
@@ -368,3 +390,6 @@ def add_scenarios(app: web.Application) -> None:
     app.router.add_get("/s/cookie/{kind}/api", cookie_api)
     app.router.add_get("/s/caller", caller)
     app.router.add_get("/s/caller.js", caller_js)
+    app.router.add_get("/s/auth/login", auth_login)
+    app.router.add_get("/s/short/login", short_login)
+    app.router.add_get("/s/needs/{cookie}", cookie_guarded)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from companion.models import Evidence, SetCookie
 
-from .facts import Finding, View, ev, plural, quote
+from .facts import Finding, View, ev, fmt_clock, fmt_span, plural, quote
 
 __all__ = [
     "conflicting_cookies",
@@ -44,7 +45,8 @@ class Missing:
 
     cookie: SetCookie
     reason: str
-    """`domain`, `path`, `secure`, `samesite`, `third_party`, `not_included` or `unexplained`."""
+    """`expired`, `path` (a defaulted Path), `scoped` (the site's own Domain/Path scoping, not
+    a cause), `secure`, `samesite`, `third_party`, `not_included` or `unexplained`."""
     detail: str
 
 
@@ -75,13 +77,41 @@ def _path_covers(cookie_path: str, request_path: str) -> bool:
     )
 
 
+RECENT_EXPIRY = timedelta(hours=1)
+
+
+def expired_at(cookie: SetCookie) -> datetime | None:
+    """When a remembered cookie stops being sent: Max-Age counts from when it was set and
+    wins over Expires (RFC 6265 §5.3); None for a session cookie."""
+    if cookie.max_age is not None and cookie.set_at is not None:
+        return cookie.set_at + timedelta(seconds=cookie.max_age)
+    return cookie.expires
+
+
 def _why_missing(view: View, cookie: SetCookie) -> Missing:
     exchange, request = view.exchange, view.exchange.request
     path = exchange.path.partition("?")[0] or "/"
+    ends = expired_at(cookie)
+    # Only a recent expiry explains this 401; one from hours ago is history, not the cause.
+    if ends is not None and exchange.time - RECENT_EXPIRY <= ends <= exchange.time:
+        return Missing(
+            cookie,
+            "expired",
+            f"it expired at {fmt_clock(ends, exchange.time)}, {fmt_span(exchange.time - ends)} before this request",
+        )
+    # An explicit Domain or Path that does not cover this request is the site scoping the
+    # cookie on purpose: not a cause. A Path the browser had to default is the classic bug.
     if cookie.domain and not _domain_covers(cookie.domain, exchange.host):
-        return Missing(cookie, "domain", f"its Domain={cookie.domain} does not cover {exchange.host}")
+        return Missing(cookie, "scoped", f"its Domain={cookie.domain} does not cover {exchange.host}")
     if cookie.path and not _path_covers(cookie.path, path):
-        return Missing(cookie, "path", f"its Path={cookie.path} does not cover {path}")
+        return Missing(cookie, "scoped", f"its Path={cookie.path} does not cover {path}")
+    if cookie.default_path and not _path_covers(cookie.default_path, path):
+        return Missing(
+            cookie,
+            "path",
+            f"it was set without a Path by a page under {cookie.default_path}/, so the browser sends it "
+            f"only there and not to {path}",
+        )
     if cookie.secure and exchange.scheme == "http" and exchange.host not in {"localhost", "127.0.0.1", "::1"}:
         return Missing(cookie, "secure", "it is Secure and this request is plain http")
     site = (request.sec_fetch_site or "").lower()
@@ -117,7 +147,7 @@ def _why_missing(view: View, cookie: SetCookie) -> Missing:
 
 
 def missing_cookies(view: View) -> list[Missing]:
-    """Cookies set earlier and still alive that the request did not carry, sessions first."""
+    """Cookies the site set earlier that the request did not carry, with why, sessions first."""
     sent = {cookie.name for cookie in view.exchange.request.cookies}
     found = [_why_missing(view, c) for c in view.exchange.context.cookies_set_earlier if c.name not in sent]
     return sorted(found, key=lambda m: not (m.cookie.httponly or looks_like_session(m.cookie.name)))
@@ -141,8 +171,13 @@ def _sent_cookies_fact(view: View) -> str:
 def cookie_not_sent(view: View) -> Finding | None:
     if view.status != 401 or view.authorization is not None:
         return None
-    weights = {"samesite": 0.8, "domain": 0.7, "path": 0.7, "third_party": 0.6}
-    candidates = [m for m in missing_cookies(view) if m.reason in weights]
+    weights = {"samesite": 0.8, "expired": 0.75, "path": 0.7, "third_party": 0.6}
+    candidates = [
+        m for m in missing_cookies(view)
+        if m.reason in weights
+        # An expired tracking cookie explains no 401; an expired session does.
+        and (m.reason != "expired" or m.cookie.httponly or looks_like_session(m.cookie.name))
+    ]  # fmt: skip
     if not candidates:
         return None
     best = candidates[0]
@@ -159,7 +194,7 @@ def cookie_not_sent(view: View) -> Finding | None:
         f'The cookie "{best.cookie.name}" that the site set earlier was not sent with this '
         f"request{where}: {best.detail}.",
         (
-            ev("context", f"Set earlier and still valid: {_attributes(best.cookie)}"),
+            ev("context", f"Set earlier: {_attributes(best.cookie)}"),
             ev("request.cookie", _sent_cookies_fact(view)),
             *_request_context_evidence(view),
             *(ev("context", f'Also not sent: "{m.cookie.name}" ({m.detail})') for m in candidates[1:3]),
