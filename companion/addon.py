@@ -83,6 +83,13 @@ class Companion:
         # Read on every delivery attempt, so a service started after the proxy is found.
         return read_token(self._data_dir) if self._data_dir else None
 
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        # mitmproxy buffers whole responses; the companion's own live stream (when a browser
+        # proxies loopback) must pass as it comes, or the extension's badge never hears of it.
+        if self.sender is not None and flow.request.port == self.sender.port and self._is_own_api(flow):
+            assert flow.response is not None
+            flow.response.stream = True
+
     def response(self, flow: http.HTTPFlow) -> None:
         response = flow.response
         if response is None or response.status_code not in CAPTURED:
@@ -106,7 +113,8 @@ class Companion:
             received = flow.response.timestamp_end or flow.response.timestamp_start
             lines = flow.response.headers.get_all("set-cookie")
             if lines:
-                self.memory.note_set_cookies(flow.request.pretty_host.lower(), parse_set_cookies(lines, received), received)
+                host = flow.request.pretty_host.lower()
+                self.memory.note_set_cookies(host, parse_set_cookies(lines, received), received, flow.request.path)
             auth = flow.request.headers.get("authorization")
             if auth:
                 self.memory.note_success(flow.request.pretty_host.lower(), scheme_of(auth))
