@@ -7,7 +7,7 @@ PY        := $(VENV)/bin/python
 CHROMIUM  ?= /usr/bin/chromium
 ARGS      ?=
 
-.PHONY: run test test-fast chromium bench clean extension-zip
+.PHONY: run test test-fast chromium bench clean
 
 run: $(VENV)/.installed
 	$(VENV)/bin/companion run $(ARGS)
@@ -45,3 +45,10 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info
+
+# The browser extension as two installable zips: dist/401-companion-{chromium,firefox}-<version>.zip
+# (unpacked builds in build/extension/). `npm install` once, then
+# `npx web-ext lint --source-dir build/extension/firefox` checks the Firefox one.
+.PHONY: extension
+extension:
+	python3 scripts/build-extension

@@ -144,6 +144,7 @@ async function followStream() {
       await setStreamState("not-paired", problem);
       break;
     }
+    session.stuck = Boolean(problem?.stuck);
     const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
     await setStreamState("retrying", problem, wait);
     await startPolling();
@@ -211,7 +212,7 @@ async function poll(chain) {
   if (live.session?.open) return stopPolling();
   await browser.storage.session.set({ lastPoll: Date.now() });
   const watched = await refreshBadges();
-  if (live.session && !live.session.open) {
+  if (live.session && !live.session.open && !live.session.stuck) {
     api.health().then(() => live.session?.wake?.(), () => {}); // the companion is back: retry now
   } else if (!live.session) {
     ensureStream();

@@ -41,6 +41,16 @@ const SITE_DATA_TYPES = {
   serviceWorkers: true,
 };
 
+// Firefox alone has getBrowserInfo; its browsingData filters by hostname, not by origin.
+const IS_FIREFOX = typeof browser.runtime.getBrowserInfo === "function";
+const FIREFOX_SITE_DATA_TYPES = { cache: true, indexedDB: true, localStorage: true, serviceWorkers: true };
+
+async function removeSiteData(origins) {
+  if (!IS_FIREFOX) return browser.browsingData.remove({ origins }, SITE_DATA_TYPES);
+  const hostnames = [...new Set(origins.map((o) => new URL(o).hostname))];
+  return browser.browsingData.remove({ hostnames }, FIREFOX_SITE_DATA_TYPES);
+}
+
 const FIXES = {
   async clear_cookies({ event, tab }) {
     const removal = await removeSiteCookies(event.site, { storeIds: await tabStoreIds(tab) });
@@ -50,7 +60,7 @@ const FIXES = {
   async clear_site_data({ event, events = [], tab }) {
     const urls = [tab?.url, event.url, event.initiator, ...events.flatMap((e) => [e.url, e.initiator])];
     const origins = siteOrigins(event.site, urls.filter(Boolean));
-    await browser.browsingData.remove({ origins }, SITE_DATA_TYPES);
+    await removeSiteData(origins);
     const removal = await removeSiteCookies(event.site, { storeIds: await tabStoreIds(tab) });
     return {
       removed: removal,
@@ -87,12 +97,12 @@ const FIXES = {
     try {
       await browser.windows.create({ url, incognito: true });
     } catch (err) {
-      throw new FixError(
-        `The browser did not open a private window (${err.message}). To let it: open ` +
-          `chrome://extensions, click "Details" under 401 Companion and turn on ` +
-          `"Allow in Incognito". Or open one yourself (Ctrl+Shift+N, on a Mac ⌘+Shift+N) ` +
-          `and go to ${url}`,
-      );
+      const allow = IS_FIREFOX
+        ? `open about:addons, click 401 Companion and set "Run in Private Windows" to Allow. ` +
+          `Or open one yourself (Ctrl+Shift+P, on a Mac ⌘+Shift+P)`
+        : `open chrome://extensions, click "Details" under 401 Companion and turn on ` +
+          `"Allow in Incognito". Or open one yourself (Ctrl+Shift+N, on a Mac ⌘+Shift+N)`;
+      throw new FixError(`The browser did not open a private window (${err.message}). To let it: ${allow} and go to ${url}`);
     }
     return { message: `Opened ${url} in a private window, without this profile's cookies.` };
   },

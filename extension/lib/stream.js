@@ -31,7 +31,7 @@ export async function follow({ base, token, signal, onOpen, onEvent, onActivity 
       });
     } catch (err) {
       if (signal.aborted) return;
-      throw new NotRunningError(base, watchdog.fired ? new Error("the stream did not open") : err);
+      throw stuckOr(new NotRunningError(base, watchdog.fired ? new Error("the stream did not open in time") : err), watchdog);
     }
     if (!response.ok) throw await httpError(response);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -43,7 +43,7 @@ export async function follow({ base, token, signal, onOpen, onEvent, onActivity 
         chunk = await reader.read();
       } catch (err) {
         if (signal.aborted) return;
-        throw new NotRunningError(base, watchdog.fired ? new Error("the stream went silent") : err);
+        throw stuckOr(new NotRunningError(base, watchdog.fired ? new Error("the stream went silent") : err), watchdog);
       }
       if (chunk.done) return;
       watchdog.arm(SILENCE_TIMEOUT_MS);
@@ -123,6 +123,13 @@ class Watchdog {
   disarm() {
     clearTimeout(this.timer);
   }
+}
+
+// `stuck`: the companion may well be up, but the stream does not get through (a buffering
+// proxy, a dead connection); retrying at once would not help.
+function stuckOr(err, watchdog) {
+  err.stuck = watchdog.fired;
+  return err;
 }
 
 async function httpError(response) {

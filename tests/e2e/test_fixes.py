@@ -311,7 +311,8 @@ def test_open_private_window_opens_one_or_says_how_to_allow_it(
             ],
             "a new private window",
         )  # fmt: skip
-        assert new
+        own_context = next(t for t in cdp.send("Target.getTargets")["targetInfos"] if t["url"] == page.url)["browserContextId"]
+        assert all(t["browserContextId"] != own_context for t in new)  # another, private, context
 
 
 def test_copy_report_puts_a_redacted_report_on_the_clipboard(
@@ -356,10 +357,11 @@ def test_manual_shows_the_steps_and_screenshots(browser: Browser, companion: Com
     assert steps and shown == steps
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    popup.locator('section[data-cause="expired_token"] details.evidence').evaluate("d => d.open = true")
-    popup.screenshot(path=str(SCREENSHOTS / "popup-fixes.png"), full_page=True)
+    # As a person sees it: the popup at its largest (600 px), from the top.
+    popup.set_viewport_size({"width": 380, "height": 600})
+    popup.screenshot(path=str(SCREENSHOTS / "popup-fixes.png"))
     popup.emulate_media(color_scheme="dark")
     assert popup.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
     background = popup.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)"
-    popup.screenshot(path=str(SCREENSHOTS / "popup-dark.png"), full_page=True)
+    popup.screenshot(path=str(SCREENSHOTS / "popup-dark.png"))
