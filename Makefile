@@ -12,7 +12,7 @@ ARGS      ?=
 run: $(VENV)/.installed
 	$(VENV)/bin/companion run $(ARGS)
 
-test: $(VENV)/.installed-test chromium
+test: $(VENV)/.installed-test chromium node_modules/.installed
 	$(PY) -m pytest $(ARGS)
 
 # Everything but the real-browser tests.
@@ -31,6 +31,11 @@ $(VENV)/.installed: $(VENV)/.python pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
+
+# web-ext (Mozilla's linter for the Firefox build), pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Firefox lint test will say so (install Node.js)"; fi
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads one).
 chromium:
