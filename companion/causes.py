@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, get_args
+
+from companion.models import FixId
 
 __all__ = [
     "CAUSES",
@@ -23,16 +25,7 @@ __all__ = [
     "render_markdown",
 ]
 
-FIX_IDS: tuple[str, ...] = (
-    "clear_cookies",
-    "clear_site_data",
-    "reload",
-    "open_private_window",
-    "open_login",
-    "open_https",
-    "copy_report",
-    "manual",
-)
+FIX_IDS: tuple[str, ...] = get_args(FixId)
 
 _FIX_TITLES: Mapping[str, str] = {
     "clear_cookies": "Clear this site's cookies",

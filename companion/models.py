@@ -21,6 +21,7 @@ __all__ = [
     "Evidence",
     "Exchange",
     "Fix",
+    "FixId",
     "JwtInfo",
     "RequestFacts",
     "ResponseFacts",
@@ -198,17 +199,21 @@ class Evidence(_Model):
     fact: str
 
 
+FixId = Literal[
+    "clear_cookies",
+    "clear_site_data",
+    "reload",
+    "open_private_window",
+    "open_login",
+    "open_https",
+    "copy_report",
+    "manual",
+]
+"""The fix ids of DESIGN.md: what the extension knows how to do."""
+
+
 class Fix(_Model):
-    id: Literal[
-        "clear_cookies",
-        "clear_site_data",
-        "reload",
-        "open_private_window",
-        "open_login",
-        "open_https",
-        "copy_report",
-        "manual",
-    ]
+    id: FixId
     title: str
     one_click: bool = True
     steps: list[str] = Field(default_factory=list)

@@ -63,6 +63,18 @@ class Site:
     def origin(self) -> str:
         return f"{self.scheme}://localhost:{self.port}"
 
+    def post(self, path: str) -> None:
+        """Call the site directly, not through the proxy (e.g. to end sessions server-side)."""
+        if self.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=5, context=ssl._create_unverified_context()
+            )
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        conn.request("POST", path)
+        conn.getresponse().read()
+        conn.close()
+
 
 def _start_site(*extra: str) -> Site:
     port = free_port()

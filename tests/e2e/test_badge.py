@@ -3,7 +3,6 @@ companion's stream, cleared when the site loads normally again; and what it says
 
 from __future__ import annotations
 
-import http.client
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,6 @@ from tests.conftest import Companion, Site
 from tests.e2e.conftest import Browser, launch
 
 pytestmark = pytest.mark.browser
-
-
-def post(site: Site, path: str) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
-    conn.request("POST", path)
-    conn.getresponse().read()
-    conn.close()
 
 
 def stream_state(browser: Browser) -> str:
@@ -40,7 +32,7 @@ def test_badge_counts_live_from_the_stream_and_clears_when_the_site_loads_normal
 
     page = browser.context.new_page()
     page.goto(f"{site.origin}/login")
-    post(site, "/expire-sessions")
+    site.post("/expire-sessions")
     page.goto(f"{site.origin}/")
     page.wait_for_function("document.getElementById('status').textContent === 'error 401'")
     tab = browser.page_tab_id(page)

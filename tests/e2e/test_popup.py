@@ -6,7 +6,6 @@ unpacked from extension/; `companion run` as the proxy and service; the local te
 
 from __future__ import annotations
 
-import http.client
 import json
 
 import pytest
@@ -15,12 +14,6 @@ from tests.conftest import Companion, Site
 from tests.e2e.conftest import SCREENSHOTS, Browser
 
 pytestmark = pytest.mark.browser
-
-def post(site: Site, path: str) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
-    conn.request("POST", path)
-    conn.getresponse().read()
-    conn.close()
 
 
 def test_expired_session_diagnosed_and_fixed_from_the_popup(browser: Browser, companion: Companion, site: Site):
@@ -32,7 +25,7 @@ def test_expired_session_diagnosed_and_fixed_from_the_popup(browser: Browser, co
     assert browser.cookie_names(site.origin) == ["csrftoken", "sid", "theme"]
     session_value = next(c["value"] for c in browser.context.cookies(site.origin) if c["name"] == "sid")
 
-    post(site, "/expire-sessions")
+    site.post("/expire-sessions")
     page.goto(f"{site.origin}/")
     page.wait_for_function("document.getElementById('status').textContent === 'error 401'")
     event = companion.wait_event(f"{site.origin}/api/me")
