@@ -16,20 +16,26 @@ from tests.e2e.conftest import SCREENSHOTS, Browser
 pytestmark = pytest.mark.browser
 
 
-def test_expired_session_diagnosed_and_fixed_from_the_popup(browser: Browser, companion: Companion, site: Site):
-    """A person's day: signed in, the session ends on the server, the page fails with 401; the
-    popup says the session expired, "Clear cookies" removes the site's cookies, and signing
-    in again makes the page work."""
+def session_ends_under_the_page(browser: Browser, companion: Companion, site: Site):
+    """Sign in, end the session on the server, load the page: its API call gets 401.
+    Returns the page and the session cookie's value (a secret to look for later)."""
     page = browser.context.new_page()
     page.goto(f"{site.origin}/login")
     assert browser.cookie_names(site.origin) == ["csrftoken", "sid", "theme"]
     session_value = next(c["value"] for c in browser.context.cookies(site.origin) if c["name"] == "sid")
-
     site.post("/expire-sessions")
     page.goto(f"{site.origin}/")
     page.wait_for_function("document.getElementById('status').textContent === 'error 401'")
     event = companion.wait_event(f"{site.origin}/api/me")
     assert event["diagnosis"]["cause"] == "expired_session"
+    return page, session_value
+
+
+def test_expired_session_diagnosed_and_fixed_from_the_popup(browser: Browser, companion: Companion, site: Site):
+    """A person's day: signed in, the session ends on the server, the page fails with 401; the
+    popup says the session expired, "Clear cookies" removes the site's cookies, and signing
+    in again makes the page work."""
+    page, session_value = session_ends_under_the_page(browser, companion, site)
 
     # Not paired yet: the popup says how, and one paste of `companion token` pairs it.
     browser.storage_set({"apiPort": companion.api_port})
@@ -92,3 +98,32 @@ def test_popup_says_when_the_site_had_no_401(browser: Browser, companion: Compan
     popup = browser.popup(browser.tab_id(f"http://127.0.0.1:{site.port}/*"))
     popup.locator("#state-empty").wait_for(state="visible")
     assert json.loads(page.locator("body").inner_text()) == {"ok": True}
+
+
+def test_the_popup_works_from_the_keyboard(browser: Browser, companion: Companion, site: Site):
+    """Tab reaches the fixes, Enter asks, Escape cancels (nothing removed), Enter twice acts."""
+    session_ends_under_the_page(browser, companion, site)
+    browser.storage_set({"apiPort": companion.api_port, "apiToken": companion.token})
+    popup = browser.popup(browser.tab_id(f"{site.origin}/*"))
+    group = popup.locator('section.cause-group[data-cause="expired_session"]')
+    group.wait_for(state="visible")
+
+    def tab_to_clear_cookies() -> None:
+        for _ in range(40):
+            popup.keyboard.press("Tab")
+            if popup.evaluate("document.activeElement?.dataset?.fix") == "clear_cookies":
+                return
+        raise AssertionError("Tab never reached the Clear cookies button")
+
+    tab_to_clear_cookies()
+    popup.keyboard.press("Enter")
+    assert popup.evaluate("document.activeElement.classList.contains('confirm-fix')")
+    popup.keyboard.press("Escape")
+    popup.wait_for_function("() => !document.querySelector('.fix-confirm:not([hidden]) .confirm-fix')")
+    assert browser.cookie_names(site.origin) == ["csrftoken", "theme"]  # the server deleted sid
+
+    tab_to_clear_cookies()
+    popup.keyboard.press("Enter")
+    popup.keyboard.press("Enter")
+    popup.wait_for_function("() => document.querySelector('.fix-result.done')")
+    assert browser.cookie_names(site.origin) == []
