@@ -7,7 +7,7 @@ PY        := $(VENV)/bin/python
 CHROMIUM  ?= /usr/bin/chromium
 ARGS      ?=
 
-.PHONY: run test test-fast chromium bench clean
+.PHONY: run test test-fast chromium screenshots bench clean
 
 run: $(VENV)/.installed
 	$(VENV)/bin/companion run $(ARGS)
@@ -44,6 +44,10 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
+
+# Retake the popup screenshots that docs/ and the README show.
+screenshots: $(VENV)/.installed-test chromium
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m browser -q
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/proxy_overhead.py

@@ -18,7 +18,9 @@ from tests.conftest import ROOT, Companion
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 EXTENSION = ROOT / "extension"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots land in artifacts/ (ignored) so a test run leaves the tree clean;
+# `make screenshots` (UPDATE_SCREENSHOTS=1) refreshes the ones docs/ and the README show.
+SCREENSHOTS = ROOT / ("docs" if os.environ.get("UPDATE_SCREENSHOTS") else "artifacts") / "screenshots"
 
 
 def ca_spki_hash(confdir: Path) -> str:
