@@ -19,7 +19,7 @@ from mitmproxy.net.http import cookies as mcookies
 from companion import authorization as authz
 from companion.bodyerror import MAX_BODY_BYTES, extract_body_error
 from companion.memory import SiteMemory
-from companion.redact import mask_tokens, redact_header_value, redact_url
+from companion.redact import mask_tokens, redact_header_value, redact_url, scrub
 
 __all__ = ["build_exchange", "parse_set_cookies", "initiator_of", "SCHEMA_VERSION"]
 
@@ -45,14 +45,31 @@ def _parse_http_date(value: str | None) -> datetime | None:
 
 
 def initiator_of(origin: str | None, referer: str | None) -> str | None:
-    """The origin of the page that made the request: `Origin`, else the Referer's origin."""
-    if origin and origin != "null":
-        return origin
-    if referer:
-        parts = urlsplit(referer)
-        if parts.scheme and parts.hostname:
-            return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+    """The origin of the page that made the request: `Origin`, else the Referer's origin;
+    rebuilt from scheme, host and port so nothing else (userinfo, a path) comes along."""
+    for header in (origin if origin != "null" else None, referer):
+        if not header:
+            continue
+        try:
+            parts = urlsplit(scrub(header))
+            port = parts.port
+        except ValueError:
+            continue
+        if parts.scheme in {"http", "https"} and parts.hostname:
+            host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+            return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
     return None
+
+
+def _scrubbed(value: Any) -> Any:
+    """Every string of the exchange safe to encode (see redact.scrub)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
 
 
 def parse_set_cookies(lines: list[str], now: float) -> list[dict[str, Any]]:
@@ -78,7 +95,7 @@ def parse_set_cookies(lines: list[str], now: float) -> list[dict[str, Any]]:
             found.append(
                 {
                     "name": name,
-                    "value_length": len(value),
+                    "value_length": len(value or ""),
                     "domain": (lowered.get("domain") or None),
                     "path": lowered.get("path") or None,
                     "expires": expires.isoformat() if expires else None,
@@ -200,4 +217,4 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None
         )
         # The cookies this very response set are remembered after the context is taken.
         memory.note_set_cookies(exchange["host"], set_cookies, received, request.path)
-    return exchange
+    return _scrubbed(exchange)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 __all__ = [
     "MASK",
+    "scrub",
     "is_sensitive_header",
     "mask_tokens",
     "redact_header_value",
@@ -62,6 +63,16 @@ _BEARER_RUN = re.compile(r"(?i)\b(bearer|basic|token)\s+(?=[A-Za-z._~+/=-]*\d)[A
 _LONG_RUN = re.compile(r"[A-Za-z0-9_~+/=.-]{24,}")
 
 
+def scrub(text: str) -> str:
+    """Text safe to encode: the lone surrogates mitmproxy uses for bytes that are not UTF-8
+    become U+FFFD (a server's junk must not make the capture or the store fail)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
 def _is_token_like(run: str) -> bool:
     letters = sum(c.isalpha() for c in run)
     digits = sum(c.isdigit() for c in run)
@@ -110,6 +121,7 @@ def redact_url(url: str) -> str:
     Parameter names and order are kept: they are what tells a person which parameter the
     site expected.
     """
+    url = scrub(url)
     try:
         parts = urlsplit(url)
     except ValueError:
