@@ -34,6 +34,9 @@ _KNOWN_SCHEMES = frozenset(
     {"basic", "bearer", "digest", "negotiate", "ntlm", "kerberos", "token", "jwt", "hoba", "mutual",
      "scram-sha-1", "scram-sha-256", "vapid", "dpop", "apikey", "key", "oauth", "privatetoken", "concealed"}
 )
+_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
+# API keys that clients send as the Basic user name (Stripe, GitHub, Slack, AWS …).
+_KEY_PREFIXES = ("sk_", "pk_", "rk_", "sk-", "ghp_", "gho_", "ghs_", "github_pat_", "xoxb-", "xoxp-", "akia", "glpat-")
 _JWT = re.compile(r"^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$")
 _PLACEHOLDERS = {"undefined", "null", "none", "nil", "[object object]", "false", "true", "bearer"}
 
@@ -71,13 +74,19 @@ def looks_like_jwt(token: str) -> bool:
 
 
 def scheme_of(value: str) -> str | None:
-    """The scheme of an Authorization value, cheaply, or None when it has none; a bare token
-    is never returned as if it were a scheme."""
+    """The scheme of an Authorization value, cheaply, or None when it has none. The scheme is
+    kept and shown, so only a known scheme or a plain word of letters counts: a bare token,
+    or a password pasted with a space after it, is never taken for one."""
     text = value.strip()
     match = _SCHEME.match(text)
-    if not match or (match.end() == len(text) and match.group(0).lower() not in _KNOWN_SCHEMES):
+    if not match:
         return None
-    return match.group(0)
+    word = match.group(0)
+    if word.lower() in _KNOWN_SCHEMES or word.lower().startswith("aws4-"):
+        return word
+    if match.end() == len(text) or not _PLAIN_WORD.fullmatch(word):
+        return None
+    return word
 
 
 def _b64url_json(part: str) -> Any:
@@ -129,7 +138,11 @@ def _basic(payload: str, problems: list[str]) -> dict[str, Any]:
     if not sep:
         problems.append("no_colon")
         return out
-    out["username"] = user
+    # Some APIs take the key as the user name with no password: then the "user" is a secret.
+    from companion.redact import is_token_like, redacted_marker
+
+    key_like = is_token_like(user) or user.lower().startswith(_KEY_PREFIXES) or (not password and len(user) >= 16)
+    out["username"] = redacted_marker(user) if key_like else user
     out["password_length"] = len(password)
     if not user and not password:
         problems.append("empty_credentials")

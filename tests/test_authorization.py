@@ -142,3 +142,26 @@ def ntlm(message_type: int) -> str:
 def test_negotiate_mechanism_and_ntlm_step(header, params):
     """Which step of the Negotiate/NTLM handshake failed is evidence for negotiate_failed."""
     assert describe_authorization(header, source="request.authorization", key=KEY)["params"] == params
+
+
+@pytest.mark.parametrize(
+    ("header", "scheme"),
+    [("hunter2pass rest", None), ("Bearer x", "Bearer"), ("SSWS 00abcDEF", "SSWS"), ("AWS4-HMAC-SHA256 Credential=x", "AWS4-HMAC-SHA256"),
+     ("SCRAM-SHA-256 data", "SCRAM-SHA-256"), ("Custom-Scheme x", "Custom-Scheme"), ("pa55word extra", None)],
+)
+def test_only_a_real_scheme_is_kept_as_scheme(header, scheme):
+    """The first word is kept only when it is a scheme: a password with a space after it is not."""
+    assert describe_authorization(header, source="request.authorization", key=KEY)["scheme"] == scheme
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "kept"),
+    [("alice", "pw", "alice"), ("sk_live_51HxQ2aBcD3eF4gH5i", "", None), ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "x-oauth-basic", None),
+     ("AbCdEfGhIjKlMnOpQrStUvWx", "", None), ("a-long-plain-user-name", "secret", "a-long-plain-user-name")],
+)
+def test_an_api_key_sent_as_basic_user_name_is_not_kept(user, password, kept):
+    info = describe_authorization(f"Basic {b64(f'{user}:{password}')}", source="request.authorization", key=KEY)
+    if kept is None:
+        assert user not in repr(info) and info["username"] == f"[redacted: {len(user)} chars]"
+    else:
+        assert info["username"] == kept

@@ -87,3 +87,89 @@ def test_extract_body_error_reads_a_bounded_prefix():
 def test_protocol_words_are_not_masked(text):
     """RFC 6750 error codes in a challenge, and prose, are evidence: they must stay readable."""
     assert mask_tokens(text) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        *((n, True) for n in ["password", "passwd", "passphrase", "pass", "pin", "session_id", "sessionid", "PHPSESSID",
+                             "jsessionid", "sid", "id_token_hint", "code_verifier", "token_value", "api_key_id", "apiKey",
+                             "X-Functions-Key", "accessToken", "client_secret", "SAMLResponse", "x-csrf-token"]),
+        *((n, False) for n in ["q", "page", "shipping", "passenger", "sidebar", "keyword", "monkey", "lang", "redirect_uri",
+                              "Accept-Encoding", "Keep-Alive", "Sec-Fetch-Site", "X-Request-Id"]),
+    ],
+)
+def test_secret_names_are_judged_by_their_words(name, secret):
+    """A secret's name may put the word anywhere (`session_id`, `api_key_id`); `shipping` has no `pin`."""
+    from companion.redact import is_secret_name
+
+    assert is_secret_name(name) is secret
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.test/login?password=hunter2&user=al", "https://x.test/login?password=REDACTED&user=al"),
+        ("https://x.test/?PHPSESSID=abc&page=2", "https://x.test/?PHPSESSID=REDACTED&page=2"),
+        ("https://x.test/a?x=1;token=abc", "https://x.test/a?x=1;token=REDACTED"),
+        ("https://x.test/cb#access_token=abc&state=xyz&expires_in=3600", "https://x.test/cb#access_token=REDACTED&state=REDACTED&expires_in=3600"),
+        ("https://x.test/a#section-2", "https://x.test/a#section-2"),
+    ],
+)
+def test_redact_url_more_shapes(url, expected):
+    assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "gone"),
+    [
+        ("Link", '<https://x.test/next?token=abc123>; rel="next"', "abc123"),
+        ("Refresh", "0; url=https://x.test/go?session=s3ss10n", "s3ss10n"),
+        ("Location", "https://x.test/cb#access_token=hunter2pass", "hunter2pass"),
+        ("Ocp-Apim-Subscription-Key", "lettersonlykeyvalue", "lettersonlykeyvalue"),
+        ("X-Pass", "abc", "abc"),
+    ],
+)
+def test_header_values_lose_their_secrets(name, value, gone):
+    assert gone not in redact_header_value(name, value)
+
+
+def test_random_tokens_are_masked_wherever_they_stand():
+    """Letters-only keys and short-on-digits tokens are masked too, in paths, neutral params and text."""
+    import random
+    import string
+
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + "-_"
+    for _ in range(500):
+        token = "".join(rng.choice(alphabet) for _ in range(32))
+        letters_only = "".join(rng.choice(string.ascii_letters) for _ in range(40))
+        for secret in (token, letters_only):
+            assert secret not in redact_url(f"https://x.test/r/{secret}/go?x={secret}")
+            assert secret not in mask_tokens(f"key {secret} was revoked")
+
+
+def test_long_adversarial_values_are_capped():
+    """A server controls these strings: whatever their length, what is kept (and scanned) is bounded."""
+    from companion.redact import MAX_TEXT
+
+    for text in ("eyJ" * 32000, "Bearer " * 20000, "a=" * 40000, "https://x.test/?" + "t=1&" * 30000):
+        out = mask_tokens(text)
+        assert len(out) <= MAX_TEXT + 64
+    assert len(redact_url("https://x.test/" + "a/" * 50000)) <= MAX_TEXT + 64
+
+
+@pytest.mark.parametrize(
+    ("run", "token"),
+    [
+        ("jwt-nbf-10-minutes-ahead", False), ("how-to-fix-401-error-in-2024", False),
+        ("unauthorized_client_credentials_are_not_allowed", False), ("session-expired-please-sign-in", False),
+        ("123e4567-e89b-12d3-a456-426614174000", True), ("sk_live_51HxQ2aBcD3eF4gH5iJ6kL7", True),
+        ("AbCdEfGhIjKlMnOpQrStUvWx", True), ("dGhpcyBpcyBhIHNlY3JldCB0b2tlbg==", True),
+    ],
+)
+def test_slugs_are_words_and_tokens_are_tokens(run, token):
+    """Evidence stays readable (`how-to-fix-401-error`), opaque strings are masked."""
+    from companion.redact import is_token_like
+
+    assert is_token_like(run) is token
