@@ -24,14 +24,15 @@ from mitmproxy import ctx, exceptions, http
 
 from companion.authorization import scheme_of
 from companion.config import DEFAULT_API_PORT, default_data_dir, read_token
-from companion.exchange import build_exchange, parse_set_cookies
+from companion.exchange import MAX_COOKIES, build_exchange, parse_set_cookies
+from companion.redact import redact_url
+from companion.sites import LOOPBACK_HOSTS
 from companion.memory import SiteMemory
 from companion.sender import Sender
 
 log = logging.getLogger(__name__)
 
 CAPTURED = frozenset({401, 407})
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class Companion:
@@ -70,6 +71,7 @@ class Companion:
             raise exceptions.OptionsError(str(exc)) from exc
         if self.sender is not None:
             self.sender.stop(drain_s=0)
+            sender.take_over(self.sender)
         self.sender = sender
         self.sender.start()
 
@@ -77,7 +79,7 @@ class Companion:
         """The companion's own API answers 401 to an unpaired extension; when a browser
         proxies loopback too, that 401 passes here and is not a site's."""
         assert self.sender is not None
-        return flow.request.port == self.sender.port and flow.request.host in LOOPBACK
+        return flow.request.port == self.sender.port and flow.request.host in LOOPBACK_HOSTS
 
     def _token(self) -> str | None:
         # Read on every delivery attempt, so a service started after the proxy is found.
@@ -86,14 +88,16 @@ class Companion:
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         # mitmproxy buffers whole responses; the companion's own live stream (when a browser
         # proxies loopback) must pass as it comes, or the extension's badge never hears of it.
-        if self.sender is not None and flow.request.port == self.sender.port and self._is_own_api(flow):
+        if self.sender is not None and self._is_own_api(flow):
             assert flow.response is not None
             flow.response.stream = True
 
     def response(self, flow: http.HTTPFlow) -> None:
         response = flow.response
         if response is None or response.status_code not in CAPTURED:
-            if response is not None and ("set-cookie" in response.headers or "authorization" in flow.request.headers):
+            if response is not None and response.status_code < 400 and (
+                "set-cookie" in response.headers or "authorization" in flow.request.headers
+            ):
                 self._remember(flow)
             return
         if self.sender is None or self._is_own_api(flow):
@@ -114,7 +118,9 @@ class Companion:
             lines = flow.response.headers.get_all("set-cookie")
             if lines:
                 host = flow.request.pretty_host.lower()
-                self.memory.note_set_cookies(host, parse_set_cookies(lines, received), received, flow.request.path)
+                # The path only serves the cookie's default path; it is redacted like any URL.
+                path = redact_url(flow.request.path.partition("?")[0])
+                self.memory.note_set_cookies(host, parse_set_cookies(lines[:MAX_COOKIES], received), received, path)
             auth = flow.request.headers.get("authorization")
             if auth:
                 self.memory.note_success(flow.request.pretty_host.lower(), scheme_of(auth))

@@ -18,13 +18,14 @@ from pathlib import Path
 
 from aiohttp import web
 from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError
 
 from companion import __version__
 from companion.causes import catalogue_json
 from companion.diagnose import diagnose
 from companion.errors import StoreError
 from companion.models import Diagnosis, Event, Exchange
-from companion.sites import host_of_origin, site_of
+from companion.sites import LOOPBACK_HOSTS, host_of_origin, site_of
 from companion.store import Store
 
 __all__ = ["DATA_DIR", "STORE", "STREAM", "TOKEN", "Broadcaster", "create_app", "event_from_exchange"]
@@ -74,7 +75,6 @@ MAX_INGEST_BYTES = 512 * 1024
 STREAM_QUEUE = 256
 HEARTBEAT_S = 15.0
 MAX_LIMIT = 500
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 _EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -94,14 +94,14 @@ def _origin_allowed(origin: str, host_header: str) -> bool:
     if origin.startswith(_EXTENSION_SCHEMES):
         return True
     # The service's own pages (the event list) may call it.
-    return origin in {f"http://{host_header}"} and _host_name(host_header) in _LOOPBACK_HOSTS
+    return origin in {f"http://{host_header}"} and _host_name(host_header) in LOOPBACK_HOSTS
 
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Host, Origin and token checks, and JSON errors for whatever goes wrong."""
     host = request.headers.get("Host", "")
-    if _host_name(host) not in _LOOPBACK_HOSTS:
+    if _host_name(host) not in LOOPBACK_HOSTS:
         return error(421, "bad_host", "this service answers only to 127.0.0.1 or localhost")
     origin = request.headers.get("Origin")
     if origin is not None and not _origin_allowed(origin, host):
@@ -127,6 +127,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     except StoreError as exc:
         log.error("store error: %s", exc)
         return error(503, "store_unavailable", str(exc))
+    except Exception:  # noqa: BLE001 - a bug answers JSON like every other error, and is logged
+        log.exception("internal error on %s %s", request.method, request.path)
+        return error(500, "internal_error", "the companion failed on this request; its log says why")
 
 
 def _fallback_diagnosis(exc: Exception) -> Diagnosis:
@@ -173,17 +176,23 @@ async def ingest(request: web.Request) -> web.Response:
         return error(413, "too_large", f"an exchange is at most {MAX_INGEST_BYTES} bytes")
     try:
         payload = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError) as exc:
-        return error(400, "bad_json", f"the body is not JSON: {exc}")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return error(400, "bad_json", f"the body is not JSON: {exc.__class__.__name__}: {str(exc)[:200]}")
     try:
         exchange = Exchange.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         return error(422, "invalid_exchange", f"{where}: {first['msg']} ({exc.error_count()} problem(s))")
-    event = await request.app[STORE].add(event_from_exchange(exchange))
+    event = event_from_exchange(exchange)
+    try:
+        event.model_dump_json()  # the store's own serialization: what it cannot store is refused now
+    except PydanticSerializationError as exc:
+        return error(422, "invalid_exchange", f"the exchange cannot be stored: {str(exc)[:200]}")
+    event, created = await request.app[STORE].add(event)
     body = event.model_dump(mode="json")
-    request.app[STREAM].publish(_summary(body))
+    if created:  # a delivery retried after a lost answer is no new 401
+        request.app[STREAM].publish(_summary(body))
     return _json(body, status=201)
 
 
@@ -212,8 +221,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
                 break
             data = json.dumps(item, separators=(",", ":"))
             await response.write(f"id: {item['id']}\nevent: event\ndata: {data}\n\n".encode())
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
+    except ConnectionResetError:
+        pass  # the listener went away
     finally:
         request.app[STREAM].unsubscribe(queue)
     return response

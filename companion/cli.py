@@ -45,6 +45,16 @@ def _port(text: str) -> int:
     return port
 
 
+def _limit(text: str) -> int:
+    try:
+        limit = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a limit is a number, not {text!r}") from None
+    if not 1 <= limit <= 500:
+        raise argparse.ArgumentTypeError(f"a limit is between 1 and 500, not {limit}")
+    return limit
+
+
 def _mitmproxy_option(text: str) -> str:
     key, sep, _ = text.partition("=")
     if not sep or not key.strip():
@@ -189,7 +199,7 @@ def _fetch_events(args: argparse.Namespace) -> list[dict] | None:
     token = read_token(args.data_dir)
     if not token:
         return None
-    query = urllib.parse.urlencode({k: v for k, v in {"site": args.site, "limit": args.limit}.items() if v})
+    query = urllib.parse.urlencode({"limit": args.limit, **({"site": args.site} if args.site else {})})
     request = urllib.request.Request(
         f"http://127.0.0.1:{args.api_port}/api/events?{query}", headers={"Authorization": f"Bearer {token}"}
     )
@@ -198,7 +208,12 @@ def _fetch_events(args: argparse.Namespace) -> list[dict] | None:
         with opener.open(request, timeout=5) as response:
             return json.load(response)["events"]
     except urllib.error.HTTPError as exc:
-        raise CompanionError(f"the service on port {args.api_port} answered {exc.code}: is it another companion's? use --data-dir") from exc
+        try:
+            said = json.load(exc)["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            said = exc.reason
+        hint = " (is it another companion's? use --data-dir)" if exc.code == 401 else ""
+        raise CompanionError(f"the service on port {args.api_port} answered {exc.code}: {said}{hint}") from exc
     except (OSError, ValueError, KeyError):
         return None
 
@@ -253,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     events = sub.add_parser("events", parents=[common], help="print the recent 401s")
     events.add_argument("--site", help="only this host or site (subdomains and pages that called it included)")
-    events.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    events.add_argument("--limit", type=_limit, default=20, help="how many, 1 to 500 (default 20)")
     events.add_argument("--json", action="store_true", help="print JSON")
     events.set_defaults(func=_events)
     return parser

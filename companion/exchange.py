@@ -18,7 +18,7 @@ from mitmproxy.net.http import cookies as mcookies
 
 from companion import authorization as authz
 from companion.bodyerror import MAX_BODY_BYTES, extract_body_error
-from companion.memory import SiteMemory
+from companion.memory import SiteMemory, utc_iso
 from companion.redact import mask_tokens, redact_header_value, redact_url, scrub
 
 __all__ = ["build_exchange", "parse_set_cookies", "initiator_of", "SCHEMA_VERSION"]
@@ -28,10 +28,14 @@ SCHEMA_VERSION = 1
 _BLOB = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2},?$")
 # Bodies larger than this (compressed) are not decoded at all: a 401 body is small.
 _MAX_RAW_BODY = 64 * 1024
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+# What one exchange keeps at most, so that none outgrows the service's ingest limit (and is
+# lost there) whatever a server sends; what was cut is said in `truncated`.
+MAX_HEADERS = 64
+_MAX_COOKIE_AGE_S = 400 * 86400
+MAX_HEADER_VALUE = 1024
+MAX_CHALLENGES = 16
+MAX_COOKIES = 64
+MAX_CREDENTIALS = 16
 
 
 def _parse_http_date(value: str | None) -> datetime | None:
@@ -85,7 +89,9 @@ def parse_set_cookies(lines: list[str], now: float) -> list[dict[str, Any]]:
             max_age = None
             if lowered.get("max-age") is not None:
                 try:
-                    max_age = int(lowered["max-age"])
+                    # Browsers cap a cookie's life at 400 days (RFC 6265bis); so do we, so that
+                    # a server's 400-digit Max-Age cannot overflow the time arithmetic.
+                    max_age = max(-1, min(int(lowered["max-age"][:20]), _MAX_COOKIE_AGE_S))
                 except ValueError:
                     max_age = None
             expires = _parse_http_date(lowered.get("expires"))
@@ -108,6 +114,24 @@ def parse_set_cookies(lines: list[str], now: float) -> list[dict[str, Any]]:
                 }
             )
     return found
+
+
+def _bounded(items: list, limit: int, what: str, truncated: list[str]) -> list:
+    if len(items) > limit:
+        truncated.append(f"{what}: {limit} of {len(items)} kept")
+        return items[:limit]
+    return items
+
+
+def _short(value: str) -> str:
+    if len(value) <= MAX_HEADER_VALUE:
+        return value
+    return value[:MAX_HEADER_VALUE] + f"[… {len(value) - MAX_HEADER_VALUE} more chars]"
+
+
+def _headers(headers: http.Headers, what: str, truncated: list[str]) -> list[tuple[str, str]]:
+    pairs = _bounded(list(headers.items(multi=True)), MAX_HEADERS, what, truncated)
+    return [(_short(n), _short(redact_header_value(n, v))) for n, v in pairs]
 
 
 def _mask_challenge(line: str) -> str:
@@ -154,24 +178,29 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None
     now = time.time()
     received = response.timestamp_end or response.timestamp_start or now
 
+    truncated: list[str] = []
     credentials, proxy_credentials = _credentials(request, key)
+    credentials = _bounded(credentials, MAX_CREDENTIALS, "request.credentials", truncated)
+    proxy_credentials = _bounded(proxy_credentials, MAX_CREDENTIALS, "request.proxy_credentials", truncated)
     sent_cookies: list[dict] = []
     cookie_lines = request.headers.get_all("cookie")
     for line in cookie_lines:
         for name, value in mcookies.parse_cookie_header(line):
-            sent_cookies.append({"name": name, "length": len(value), "fingerprint": authz.fingerprint(value, key)})
+            sent_cookies.append({"name": _short(name), "length": len(value), "fingerprint": authz.fingerprint(value, key)})
+    sent_cookies = _bounded(sent_cookies, MAX_COOKIES, "request.cookies", truncated)
 
     origin = request.headers.get("origin")
     referer = request.headers.get("referer")
     date_raw = response.headers.get("date")
     date = _parse_http_date(date_raw)
-    set_cookies = parse_set_cookies(response.headers.get_all("set-cookie"), received)
+    set_cookie_lines = _bounded(response.headers.get_all("set-cookie"), MAX_COOKIES, "response.set_cookies", truncated)
+    set_cookies = parse_set_cookies([_short(line) for line in set_cookie_lines], received)
 
     url = redact_url(request.pretty_url)
     exchange: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "flow_id": flow.id,
-        "time": _iso(request.timestamp_start or now),
+        "time": utc_iso(request.timestamp_start or now),
         "method": request.method,
         "url": url,
         "scheme": request.scheme,
@@ -183,7 +212,7 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None
         "reason": mask_tokens(response.reason or ""),
         "initiator": initiator_of(origin, referer),
         "request": {
-            "headers": [(n, redact_header_value(n, v)) for n, v in request.headers.items(multi=True)],
+            "headers": _headers(request.headers, "request.headers", truncated),
             "credentials": credentials,
             "proxy_credentials": proxy_credentials,
             "cookies": sent_cookies,
@@ -198,13 +227,19 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None
             "user_agent": mask_tokens(request.headers.get("user-agent", "")) or None,
         },
         "response": {
-            "headers": [(n, redact_header_value(n, v)) for n, v in response.headers.items(multi=True)],
-            "www_authenticate": [_mask_challenge(v) for v in response.headers.get_all("www-authenticate")],
-            "proxy_authenticate": [_mask_challenge(v) for v in response.headers.get_all("proxy-authenticate")],
+            "headers": _headers(response.headers, "response.headers", truncated),
+            "www_authenticate": [
+                _mask_challenge(_short(v))
+                for v in _bounded(response.headers.get_all("www-authenticate"), MAX_CHALLENGES, "response.www_authenticate", truncated)
+            ],
+            "proxy_authenticate": [
+                _mask_challenge(_short(v))
+                for v in _bounded(response.headers.get_all("proxy-authenticate"), MAX_CHALLENGES, "response.proxy_authenticate", truncated)
+            ],
             "set_cookies": set_cookies,
             "date": date.isoformat() if date else None,
             "date_raw": date_raw,
-            "received": _iso(received),
+            "received": utc_iso(received),
             "content_type": response.headers.get("content-type"),
             "body_length": len(response.raw_content or b""),
             "body_error": _body_error(response),
@@ -212,9 +247,8 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None
     }
     if memory is not None:
         first = (credentials or proxy_credentials or [{}])[0]
-        exchange["context"] = memory.context(
-            exchange["host"], request.path.partition("?")[0], request.method, url, first.get("fingerprint", "")
-        )
+        exchange["context"] = memory.context(exchange["host"], request.method, url, first.get("fingerprint", ""))
         # The cookies this very response set are remembered after the context is taken.
-        memory.note_set_cookies(exchange["host"], set_cookies, received, request.path)
+        memory.note_set_cookies(exchange["host"], set_cookies, received, exchange["path"])
+    exchange["truncated"] = truncated
     return _scrubbed(exchange)

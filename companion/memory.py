@@ -15,7 +15,7 @@ from typing import Any
 
 from companion.sites import site_of
 
-__all__ = ["SiteMemory", "default_path"]
+__all__ = ["SiteMemory", "default_path", "utc_iso"]
 
 _LOOP_WINDOW_S = 60.0
 
@@ -29,8 +29,9 @@ def default_path(request_path: str) -> str:
     return path[: path.rindex("/")]
 
 
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat()
+def utc_iso(ts: float) -> str:
+    """An epoch time as ISO 8601 in UTC, as the exchange carries times."""
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(slots=True)
@@ -113,12 +114,12 @@ class SiteMemory:
             host_only = cookie.attrs.get("domain") is None
             # A host-only cookie belongs to the one host that set it; a Domain cookie to the site.
             if domain == host or (not host_only and site_of(domain) == site):
-                found.append({**cookie.attrs, "set_at": _iso(cookie.set_at)})
+                found.append({**cookie.attrs, "set_at": utc_iso(cookie.set_at)})
                 if len(found) >= limit:
                     break
         return found
 
-    def context(self, host: str, path: str, method: str, url: str, credential_fp: str) -> dict[str, Any]:
+    def context(self, host: str, method: str, url: str, credential_fp: str) -> dict[str, Any]:
         """The `SiteContext` dict (models.py) for a 401 that is being captured now."""
         same_request, same_credential = self.note_401(method, url, credential_fp)
         return {

@@ -178,16 +178,18 @@ class Exchange(_Model):
     """The full URL with userinfo removed and secret-looking query values redacted."""
     scheme: str
     host: str
-    port: int
+    port: int = Field(ge=0, le=65535)
     path: str
     http_version: str = "HTTP/1.1"
-    status: int
+    status: int = Field(ge=100, le=999)
     reason: str = ""
     request: RequestFacts
     response: ResponseFacts
     context: SiteContext = Field(default_factory=SiteContext)
     initiator: str | None = None
     """Origin of the page that made the request (from `Origin`, else `Referer`)."""
+    truncated: list[str] = Field(default_factory=list)
+    """What the addon cut to keep the exchange bounded, e.g. `response.set_cookies: 64 of 20000 kept`."""
     via_proxy: bool = False
     """True when the 407 came from an upstream proxy rather than the site."""
 
@@ -240,7 +242,7 @@ class Event(_Model):
     host: str
     site: str
     """The registrable domain of `host` (eTLD+1), the unit the extension clears cookies for."""
-    status: int
+    status: int = Field(ge=100, le=999)
     initiator: str | None = None
     initiator_host: str | None = None
     diagnosis: Diagnosis

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 _TIMEOUT_S = 5.0
 _BACKOFF_MIN_S = 0.25
 _BACKOFF_MAX_S = 5.0
+# A service that keeps failing on one item (a bug on its side) must not hold up the rest.
+_MAX_SERVER_ERRORS = 5
 
 
 @dataclass(slots=True)
@@ -52,6 +54,7 @@ class Sender:
         self._conn: http.client.HTTPConnection | None = None
         self._down_logged = False
         self._busy = False
+        self._server_errors = 0
         self.stats = SenderStats()
 
     def submit(self, exchange: dict[str, Any]) -> None:
@@ -63,6 +66,14 @@ class Sender:
             self._buffer.append(exchange)
             self.stats.waiting = len(self._buffer)
             self._cond.notify()
+
+    def take_over(self, old: Sender) -> None:
+        """Keep what an earlier sender still had waiting (the addon's options changed)."""
+        with old._cond:
+            waiting = list(old._buffer)
+            old._buffer.clear()
+        for item in waiting:
+            self.submit(item)
 
     def start(self) -> None:
         if self._thread is None:
@@ -92,7 +103,20 @@ class Sender:
                     return
                 item = self._buffer[0]
                 self._busy = True
-            outcome = self._post(item)
+            try:
+                outcome = self._post(item)
+            except Exception:  # noqa: BLE001 - one bad item must not end delivery for all
+                log.exception("401 Companion: could not deliver a captured 401; dropped")
+                outcome = "rejected"
+            if outcome == "server_error":
+                self._server_errors += 1
+                if self._server_errors >= _MAX_SERVER_ERRORS:
+                    log.warning("401 Companion: the service failed %d times on one captured 401; dropped", self._server_errors)
+                    outcome = "rejected"
+                else:
+                    outcome = "retry"
+            if outcome != "retry":
+                self._server_errors = 0
             with self._cond:
                 if outcome != "retry":
                     if self._buffer and self._buffer[0] is item:
@@ -148,7 +172,7 @@ class Sender:
             return "retry"
         if response.status >= 500:
             self._note_down(f"the companion service answered {response.status}")
-            return "retry"
+            return "server_error"
         log.warning("401 Companion: the service rejected an exchange (%s): %s", response.status, detail[:300].decode("utf-8", "replace"))
         return "rejected"
 

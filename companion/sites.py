@@ -6,7 +6,10 @@ import ipaddress
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-__all__ = ["host_of_origin", "site_of"]
+__all__ = ["LOOPBACK_HOSTS", "host_of_origin", "site_of"]
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+"""Names of this machine, as a Host header or a flow's host may spell them."""
 
 
 def _is_ip(host: str) -> bool:

@@ -125,9 +125,9 @@ class Store:
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    async def add(self, event: Event) -> Event:
-        """Store an event and return it; an exchange already stored (the addon delivers at
-        least once, and retries when an answer is lost) returns the stored event instead."""
+    async def add(self, event: Event) -> tuple[Event, bool]:
+        """Store an event; answer it and True, or, for an exchange already stored (the addon
+        delivers at least once, and retries when an answer is lost), the stored one and False."""
         body = event.model_dump_json()
         flow_id = event.exchange.flow_id if event.exchange else None
         row = (event.id, flow_id, event.time.isoformat(), event.host, event.initiator_host, event.status, event.diagnosis.cause, body)
@@ -146,7 +146,7 @@ class Store:
                 return None
 
         existing = await self._write(insert)
-        return Event.model_validate_json(existing) if existing else event
+        return (Event.model_validate_json(existing), False) if existing else (event, True)
 
     async def recent(self, site: str | None = None, limit: int = 50) -> list[Event]:
         """Newest first; `site` matches the host or the initiator's host, subdomains included."""

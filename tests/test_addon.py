@@ -235,3 +235,39 @@ def test_the_scheme_that_worked_is_remembered_never_the_token(ingest, data_dir, 
         assert addon.sender.flush()
     assert ingest.received[0]["context"]["last_success_scheme"] == remembered
     assert sent.split()[-1] not in json.dumps(ingest.received)
+
+
+def test_one_item_the_service_keeps_failing_on_does_not_block_the_rest(ingest, data_dir):
+    """A service bug on one exchange (5xx every time) costs that exchange, not all later ones."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        ingest.status = 500
+        addon.response(flow_with(401, url="http://app.example.com/poison"))
+        wait_for(lambda: ingest.posts >= 5, timeout=20)
+        ingest.status = 201
+        addon.response(flow_with(401, url="http://app.example.com/next"))
+        wait_for(lambda: len(ingest.received) == 1, timeout=20)
+        assert addon.sender.stats.rejected == 1
+    assert ingest.received[0]["url"] == "http://app.example.com/next"
+
+
+def test_changing_options_keeps_what_was_waiting(ingest, data_dir):
+    """Captures waiting for a down service survive the addon being pointed at the right one."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api="http://127.0.0.1:9", companion_data_dir=str(data_dir))
+        for n in range(3):
+            addon.response(flow_with(401, url=f"http://app.example.com/{n}"))
+        tctx.configure(addon, companion_api=ingest.url)
+        wait_for(lambda: len(ingest.received) == 3, timeout=10)
+
+
+def test_a_403_does_not_count_as_the_scheme_that_worked(ingest, data_dir):
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.response(flow_with(403, {"Authorization": "Bearer abc123"}))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
+        assert addon.sender.flush()
+    assert ingest.received[0]["context"]["last_success_scheme"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -162,3 +163,37 @@ async def test_stream_sends_each_new_event(client):
 async def test_stream_needs_the_token(client):
     response = await client.get("/api/stream")
     assert response.status == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (json.dumps(exchange(status=10**30)).encode(), 422, "invalid_exchange"),
+        (json.dumps(exchange(port=70000)).encode(), 422, "invalid_exchange"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "bad_json"),
+        (json.dumps(exchange(host="\ud800")).encode(), 422, "invalid_exchange"),
+    ],
+    ids=["huge-status", "bad-port", "deep-nesting", "lone-surrogate"],
+)
+async def test_payloads_that_cannot_be_stored_are_refused_not_crashed_on(client, body, status, code):
+    """Nothing a client sends makes the service answer a non-JSON 500 or store half an event."""
+    response = await client.post("/api/ingest", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status == status
+    assert (await response.json())["error"]["code"] == code
+    assert (await (await client.get("/api/events", headers=AUTH)).json())["events"] == []
+
+
+async def test_a_retried_delivery_is_not_streamed_twice(client):
+    """The stream tells of new 401s; a delivery deduplicated by flow id is not one."""
+    stream = await client.get("/api/stream", headers=AUTH)
+    await stream.content.readuntil(b"\n\n")
+    for _ in range(2):
+        await client.post("/api/ingest", json=exchange(flow_id="again"), headers=AUTH)
+    await client.post("/api/ingest", json=exchange(flow_id="other"), headers=AUTH)
+    frames = [(await stream.content.readuntil(b"\n\n")).decode() for _ in range(2)]
+    flow_ids = []
+    for frame in frames:
+        event_id = dict(line.split(": ", 1) for line in frame.strip().splitlines())["id"]
+        flow_ids.append((await (await client.get(f"/api/events/{event_id}", headers=AUTH)).json())["exchange"]["flow_id"])
+    assert flow_ids == ["again", "other"]
+    stream.close()

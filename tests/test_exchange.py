@@ -68,3 +68,26 @@ def test_a_planted_secret_never_leaves_the_addon(place, noise, body):
     flow = flow_from(401, [place], response_headers, body + f' {{"error": "bad token {SECRET}"}}'.encode(), f"/x?access_token={SECRET}")
     exchange = json.dumps(build_exchange(flow, key=KEY, memory=SiteMemory()))
     assert SECRET not in exchange
+
+
+def test_a_flood_of_headers_stays_within_what_the_service_accepts():
+    """20,000 Set-Cookie lines and huge headers: the exchange stays small, says what it cut."""
+    from companion.api import MAX_INGEST_BYTES
+
+    response_headers = [("Set-Cookie", f"c{n}=v; Path=/") for n in range(20000)]
+    response_headers += [("X-Big", "y" * 100_000)] * 200 + [("WWW-Authenticate", 'Bearer realm="' + "r" * 50_000 + '"')] * 100
+    flow = flow_from(401, [("Cookie", "; ".join(f"k{n}=v" for n in range(5000)))], response_headers, b"", "/")
+    exchange = build_exchange(flow, key=KEY, memory=SiteMemory())
+    assert len(json.dumps(exchange)) < MAX_INGEST_BYTES
+    assert any(t.startswith("response.set_cookies: 64 of 20000") for t in exchange["truncated"])
+    Exchange.model_validate(json.loads(json.dumps(exchange)))
+
+
+def test_cookie_default_path_never_carries_a_secret_path_segment():
+    """A cookie set without Path by /reset/<token>/confirm scopes to that folder; the token stays out."""
+    memory = SiteMemory()
+    token = "SeCrEtXyZ9876543210abcDEF"
+    build_exchange(flow_from(401, [], [("Set-Cookie", "flash=1")], b"", f"/reset/{token}/confirm"), key=KEY, memory=memory)
+    later = build_exchange(flow_from(401, [], [], b"", "/api"), key=KEY, memory=memory)
+    assert token not in json.dumps(later)
+    assert later["context"]["cookies_set_earlier"][0]["default_path"] == "/reset/[masked]"

@@ -165,6 +165,10 @@ def test_ctrl_c_stops_proxy_and_service_cleanly(tmp_path: Path):
     [
         (["run", "--listen-port", "0"], "between 1 and 65535"),
         (["serve", "--api-port", "http"], "a port is a number"),
+        (["events", "--limit", "0"], "between 1 and 500"),
+        (["events", "--limit", "501"], "between 1 and 500"),
+        (["run", "--set", "listen_port=1"], "set by companion run itself"),
+        (["run", "--set", "nonsense"], "KEY=VALUE"),
     ],
 )
 def test_bad_arguments_get_a_clear_error(argv, message):
