@@ -7,6 +7,7 @@ through authorization.py (credentials → scheme, length, fingerprint) or redact
 from __future__ import annotations
 
 import email.utils
+import json
 import re
 import time
 from datetime import UTC, datetime
@@ -251,4 +252,8 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None
         # The cookies this very response set are remembered after the context is taken.
         memory.note_set_cookies(exchange["host"], set_cookies, received, exchange["path"])
     exchange["truncated"] = truncated
-    return _scrubbed(exchange)
+    try:  # one C-speed check; the walk only for the rare exchange carrying undecodable bytes
+        json.dumps(exchange, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return _scrubbed(exchange)
+    return exchange
