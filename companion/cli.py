@@ -35,24 +35,23 @@ ADDON_PATH = Path(__file__).with_name("addon.py")
 _PROXY_START_TIMEOUT_S = 30.0
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a port is a number, not {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, not {port}")
-    return port
+def _whole_number(what: str, low: int, high: int):
+    """An argparse type: a whole number from `low` to `high`, with a message naming `what`."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a {what} is a number, not {text!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"a {what} is between {low} and {high}, not {number}")
+        return number
+
+    return parse
 
 
-def _limit(text: str) -> int:
-    try:
-        limit = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a limit is a number, not {text!r}") from None
-    if not 1 <= limit <= 500:
-        raise argparse.ArgumentTypeError(f"a limit is between 1 and 500, not {limit}")
-    return limit
+_port = _whole_number("port", 1, 65535)
+_limit = _whole_number("limit", 1, 500)
 
 
 def _mitmproxy_option(text: str) -> str:

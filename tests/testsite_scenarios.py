@@ -103,15 +103,22 @@ async def opaque_api(request: web.Request) -> web.Response:
     return _oauth("invalid_token", STOCK_6750)
 
 
-async def orders_export(request: web.Request) -> web.Response:
-    """Needs the scope orders:export (RFC 6750 §3.1 insufficient_scope)."""
+def _claims_or_refusal(request: web.Request, challenge: str) -> dict | web.Response:
+    """The valid bearer JWT's claims, or the 401 to answer: no token, or a bad one."""
     token = _bearer(request)
+    if not token:
+        return _refuse(challenge)
     try:
-        claims = _decode(token) if token else None
+        return _decode(token)
     except pyjwt.InvalidTokenError:
         return _oauth("invalid_token", "The access token is invalid")
-    if claims is None:
-        return _refuse(f'Bearer realm="{REALM}", scope="orders:export"')
+
+
+async def orders_export(request: web.Request) -> web.Response:
+    """Needs the scope orders:export (RFC 6750 §3.1 insufficient_scope)."""
+    claims = _claims_or_refusal(request, f'Bearer realm="{REALM}", scope="orders:export"')
+    if isinstance(claims, web.Response):
+        return claims
     if "orders:export" not in str(claims.get("scope", "")).split():
         return _oauth(
             "insufficient_scope",
@@ -123,13 +130,9 @@ async def orders_export(request: web.Request) -> web.Response:
 
 async def admin(request: web.Request) -> web.Response:
     """RFC 9470 step-up: needs acr urn:testsite:mfa, and a sign-in at most 5 minutes old."""
-    token = _bearer(request)
-    try:
-        claims = _decode(token) if token else None
-    except pyjwt.InvalidTokenError:
-        return _oauth("invalid_token", "The access token is invalid")
-    if claims is None:
-        return _refuse(f'Bearer realm="{REALM}"')
+    claims = _claims_or_refusal(request, f'Bearer realm="{REALM}"')
+    if isinstance(claims, web.Response):
+        return claims
     if claims.get("acr") != "urn:testsite:mfa":
         return _oauth(
             "insufficient_user_authentication",
