@@ -191,7 +191,7 @@ SCENARIOS = [
       words=("3rd 401", "/s/loop"), unsaid=("credential",)),
     # insecure_transport
     S("https-only API over http", Call("/s/https-only", lambda: bearer(good_jwt())), "insecure_transport",
-      absent=("expired_token", "invalid_token"), words=("only over https",)),
+      absent=("expired_token", "invalid_token"), words=("only over https", "http://localhost:{port}/s/https-only")),
     S("Secure cookie cannot go over http", Call("/s/secure/account", send_cookies=True), "insecure_transport",
       host="intranet.test", before=(Call("/s/secure/login"),), words=('"secure_sid"', "http://intranet.test")),
     # unknown: nothing on the wire says why; never a confident wrong answer

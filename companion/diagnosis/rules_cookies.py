@@ -228,7 +228,7 @@ def insecure_transport(view: View) -> Finding | None:
     exchange = view.exchange
     if view.status != 401 or exchange.scheme != "http":
         return None
-    place = f"http://{exchange.host}{exchange.path.partition('?')[0]}"
+    place = exchange.url.partition("?")[0]  # as the person typed it, port included
     blocked = [m for m in missing_cookies(view) if m.reason == "secure"]
     if blocked:
         return Finding(
