@@ -79,7 +79,11 @@ class SiteMemory:
                 self._cookies,
                 key,
                 _Cookie(
-                    attrs={**cookie, "default_path": None if cookie.get("path") else path},
+                    attrs={
+                        **cookie,
+                        "default_path": None if cookie.get("path") else path,
+                        "host_only_for": None if cookie.get("domain") else domain,
+                    },
                     set_at=now,
                     expires_at=expires_at,
                 ),
@@ -111,9 +115,7 @@ class SiteMemory:
         site = site_of(host)
         found = []
         for (domain, _, _), cookie in reversed(self._cookies.items()):
-            host_only = cookie.attrs.get("domain") is None
-            # A host-only cookie belongs to the one host that set it; a Domain cookie to the site.
-            if domain == host or (not host_only and site_of(domain) == site):
+            if domain == host or site_of(domain) == site:
                 found.append({**cookie.attrs, "set_at": utc_iso(cookie.set_at)})
                 if len(found) >= limit:
                     break

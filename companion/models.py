@@ -99,6 +99,9 @@ class SetCookie(_Model):
     deletes: bool = False
     """True when this Set-Cookie removes the cookie (Max-Age <= 0, Expires in the past, or
     an empty value with an expiry in the past)."""
+    host_only_for: str | None = None
+    """In `SiteContext.cookies_set_earlier` only, for a cookie set without a Domain: the one
+    host that set it, the only host the browser sends it to."""
     default_path: str | None = None
     """In `SiteContext.cookies_set_earlier` only, for a cookie set without a Path: the path it
     applies to, the folder of the URL that set it (RFC 6265 §5.1.4)."""
@@ -156,8 +159,8 @@ class SiteContext(_Model):
 
     cookies_set_earlier: list[SetCookie] = Field(default_factory=list)
     """Cookies this site (registrable domain) set earlier, names and attributes, newest first:
-    also those whose Domain or Path does not cover this request and those that expired since;
-    which should have been sent is for the diagnosis to work out."""
+    also those whose Domain or Path does not cover this request, host-only ones of sibling
+    hosts, and those that expired since; which should have been sent is for the diagnosis."""
     last_success_scheme: str | None = None
     """The Authorization scheme of the site's last non-401 response, if any."""
     recent_401s_same_request: int = 0

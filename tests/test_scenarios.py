@@ -42,6 +42,8 @@ def good_jwt() -> str:
 # A page on http://127.0.0.1:PORT is another *site* than http://localhost:PORT.
 OTHER_ORIGIN = "http://127.0.0.1:{port}"
 CROSS_SITE_FETCH = {"Origin": OTHER_ORIGIN, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+# A page on app.example.test calling its sibling api.example.test (same site, other host).
+APP_FETCH = {"Origin": "http://app.example.test:{port}", "Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "cors"}
 CROSS_SITE_NAVIGATION = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
 
 
@@ -61,6 +63,8 @@ class Call:
     method: str = "GET"
     send_cookies: bool = False
     """Send back the cookies the earlier calls of the scenario set, as a browser would."""
+    host: str | None = None
+    """Another name for the site than the scenario's (a sibling host of the same site)."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,11 @@ SCENARIOS = [
       "cookie_not_sent", before=(Call("/s/cookie/lax/login"),), words=('"lax_session"', "SameSite=Lax")),
     S("cookie set without a Path under /s/auth, API elsewhere", Call("/s/needs/auth_sid"), "cookie_not_sent",
       before=(Call("/s/auth/login"),), host="signin.test", words=('"auth_sid"', "without a Path", "/s/auth/")),
+    S("session cookie set without Domain by app., API on api.", Call("/s/needs/auth_sid", APP_FETCH), "cookie_not_sent",
+      before=(Call("/s/auth/login", host="app.example.test"),), host="api.example.test",
+      words=('"auth_sid"', "app.example.test set it without a Domain", "not to api.example.test")),
+    S("another host's own cookie is not a cause", Call("/s/needs/auth_sid"), "missing_credentials",
+      before=(Call("/s/auth/login", host="www.other.test"),), host="api.other.test", absent=("cookie_not_sent",)),
     S("session cookie expired before the call", Call("/s/needs/short_sid"), "cookie_not_sent",
       before=(Call("/s/short/login"),), pause=2.5, host="timeout.test",
       words=('"short_sid"', "expired at", "before this request")),
@@ -216,7 +225,7 @@ class Client:
     def send(self, call: Call, path: str) -> int:
         made = call.headers() if callable(call.headers) else call.headers
         headers = {k: v.replace("{port}", str(self.site.port)) for k, v in made.items()}
-        headers["Host"] = f"{self.host}:{self.site.port}"
+        headers["Host"] = f"{call.host or self.host}:{self.site.port}"
         if call.send_cookies:
             sendable = [f"{n}={v}" for n, (v, secure) in self.jar.items() if not secure or self.host == "localhost"]
             if sendable:

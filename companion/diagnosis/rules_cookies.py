@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from companion.models import Evidence, SetCookie
 
@@ -45,8 +46,9 @@ class Missing:
 
     cookie: SetCookie
     reason: str
-    """`expired`, `path` (a defaulted Path), `scoped` (the site's own Domain/Path scoping, not
-    a cause), `secure`, `samesite`, `third_party`, `not_included` or `unexplained`."""
+    """`expired`, `host_only` (set without Domain by the calling page's host), `path` (a
+    defaulted Path), `scoped` (the site's own Domain/Path scoping, not a cause), `secure`,
+    `samesite`, `third_party`, `not_included` or `unexplained`."""
     detail: str
 
 
@@ -99,6 +101,19 @@ def _why_missing(view: View, cookie: SetCookie) -> Missing:
             "expired",
             f"it expired at {fmt_clock(ends, exchange.time)}, {fmt_span(exchange.time - ends)} before this request",
         )
+    # A session cookie set without Domain by the very page that now calls a sibling host
+    # (app. calling api.) is the classic cross-subdomain bug; other hosts' cookies are theirs.
+    owner = cookie.host_only_for
+    if owner and owner != exchange.host:
+        calling = view.exchange.initiator and urlsplit(view.exchange.initiator).hostname
+        if calling == owner and (cookie.httponly or looks_like_session(cookie.name)):
+            return Missing(
+                cookie,
+                "host_only",
+                f"{owner} set it without a Domain attribute, so the browser sends it to {owner} only, "
+                f"not to {exchange.host}",
+            )
+        return Missing(cookie, "scoped", f"it belongs to {owner} only")
     # An explicit Domain or Path that does not cover this request is the site scoping the
     # cookie on purpose: not a cause. A Path the browser had to default is the classic bug.
     if cookie.domain and not _domain_covers(cookie.domain, exchange.host):
@@ -171,7 +186,7 @@ def _sent_cookies_fact(view: View) -> str:
 def cookie_not_sent(view: View) -> Finding | None:
     if view.status != 401 or view.authorization is not None:
         return None
-    weights = {"samesite": 0.8, "expired": 0.75, "path": 0.7, "third_party": 0.6}
+    weights = {"samesite": 0.8, "expired": 0.75, "host_only": 0.75, "path": 0.7, "third_party": 0.6}
     candidates = [
         m for m in missing_cookies(view)
         if m.reason in weights
