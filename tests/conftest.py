@@ -108,6 +108,14 @@ class Companion:
     data_dir: Path
     confdir: Path
     proc: subprocess.Popen | None = None
+    _printed: str = ""
+
+    def printed(self, wait_for: str = "") -> str:
+        """Everything `companion run` has printed so far (proxy and service logs included)."""
+        assert self.proc is not None
+        if not wait_for or wait_for not in self._printed:
+            self._printed += read_available(self.proc, wait_for)
+        return self._printed
 
     @property
     def token(self) -> str:
@@ -164,6 +172,28 @@ class Companion:
         body = response.read()
         conn.close()
         return response.status, body
+
+
+def read_available(proc: subprocess.Popen, wait_for: str = "", timeout: float = 5.0) -> str:
+    """What a running child has printed so far (without stopping it), optionally waiting
+    until `wait_for` appears."""
+    import os
+    import select
+
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    os.set_blocking(fd, False)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            seen += chunk
+        elif not wait_for or wait_for.encode() in seen:
+            break
+    return seen.decode("utf-8", "replace")
 
 
 def start_companion(tmp: Path, *extra: str) -> Companion:

@@ -76,6 +76,10 @@ def test_no_planted_secret_reaches_the_store(companion: Companion, site):
         data = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in data, f"{secret[:6]}… found in {path.name}"
+    # Nor the logs: everything the proxy and the service printed.
+    printed = companion.printed()
+    for secret in secrets:
+        assert secret not in printed, f"{secret[:6]}… found in the output of companion run"
 
 
 def test_companion_events_prints_the_cause(companion: Companion, site):
@@ -92,19 +96,7 @@ def test_companion_events_prints_the_cause(companion: Companion, site):
 
 def test_run_prints_where_everything_is(companion: Companion):
     """`companion run` tells the person the proxy, the CA, the extension and how to pair."""
-    assert companion.proc is not None
-    # Reading the banner needs the output so far without stopping the process.
-    banner = b""
-    import os
-    import select
-
-    fd = companion.proc.stdout.fileno()
-    os.set_blocking(fd, False)
-    deadline = time.monotonic() + 5
-    while b"Ctrl-C" not in banner and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.2)[0]:
-            banner += os.read(fd, 65536) or b""
-    text = banner.decode()
+    text = companion.printed(wait_for="Ctrl-C")
     assert f"http://127.0.0.1:{companion.proxy_port}" in text
     assert str(companion.confdir / "mitmproxy-ca-cert.pem") in text and (companion.confdir / "mitmproxy-ca-cert.pem").exists()
     assert str(ROOT / "extension") in text
