@@ -129,15 +129,22 @@ def _basic(payload: str, problems: list[str]) -> dict[str, Any]:
         return out
     try:
         text = raw.decode("utf-8")
+        encoding = "utf-8"
     except UnicodeDecodeError:
         # RFC 7617 leaves the charset to the server unless it asks for UTF-8; Latin-1 is what
         # browsers historically sent, and it never fails.
         problems.append("not_utf8")
         text = raw.decode("latin-1")
+        encoding = "latin-1"
     user, sep, password = text.partition(":")
     if not sep:
         problems.append("no_colon")
         return out
+    # Which parts hold non-ASCII characters (never which characters): with the encoding, that
+    # is what decides an RFC 7617 charset mismatch.
+    non_ascii = [part for part, value in (("user", user), ("password", password)) if not value.isascii()]
+    if non_ascii:
+        out["params"] = {"encoding": encoding, "non_ascii": ",".join(non_ascii)}
     # Some APIs take the key as the user name with no password: then the "user" is a secret.
     from companion.redact import is_token_like, redacted_marker
 

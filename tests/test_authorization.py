@@ -165,3 +165,18 @@ def test_an_api_key_sent_as_basic_user_name_is_not_kept(user, password, kept):
         assert user not in repr(info) and info["username"] == f"[redacted: {len(user)} chars]"
     else:
         assert info["username"] == kept
+
+
+@pytest.mark.parametrize(
+    ("raw", "params"),
+    [
+        ("alice:secret".encode(), {}),
+        ("alice:pässwörd".encode(), {"encoding": "utf-8", "non_ascii": "password"}),
+        ("zoë:pässwörd".encode("latin-1"), {"encoding": "latin-1", "non_ascii": "user,password"}),
+    ],
+)
+def test_basic_says_which_parts_are_non_ascii_never_the_characters(raw, params):
+    """The encoding and which parts are non-ASCII decide an RFC 7617 charset mismatch."""
+    info = describe_authorization("Basic " + base64.b64encode(raw).decode(), source="request.authorization", key=KEY)
+    assert info.get("params", {}) == params
+    assert "pässwörd" not in repr(info)

@@ -799,3 +799,22 @@ def test_scope_summary_names_what_the_token_has() -> None:
         exchange(credentials=bearer({"scope": "repo:read"}), www=('Bearer error="insufficient_scope", scope="repo:write"',))
     )
     assert "it needs “repo:write”; the token only has “repo:read”" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("www", "params", "words"),
+    [
+        ('Basic realm="x"', {"encoding": "utf-8", "non_ascii": "password"}, ["names no charset", "Latin-1"]),
+        ('Basic realm="x", charset="UTF-8"', {"encoding": "latin-1", "non_ascii": "user"}, ['charset="UTF-8"', "user has non-ASCII"]),
+        ('Basic realm="x", charset="UTF-8"', {"encoding": "utf-8", "non_ascii": "password"}, []),
+    ],
+)
+def test_basic_charset_mismatch_is_named(www: str, params: dict, words: list[str]) -> None:
+    """RFC 7617: non-ASCII credentials in an encoding the server does not read are the reason."""
+    cred = basic()[0].model_copy(update={"params": params})
+    diagnosis = diagnose(exchange(credentials=[cred], www=(www,)))
+    assert diagnosis.cause == "invalid_credentials"
+    for word in words:
+        assert word in diagnosis.summary
+    if not words:
+        assert "non-ASCII" not in diagnosis.summary

@@ -96,6 +96,9 @@ SCENARIOS = [
     # invalid_credentials, and it is not a scheme mismatch
     S("basic: wrong password", Call("/basic", lambda: basic("alice", "wrong-password")), "invalid_credentials",
       absent=("scheme_mismatch",), words=('user "alice"', "14-character password", 'realm "testsite"')),
+    S("basic: non-ASCII password sent as Latin-1 to a UTF-8 server",
+      Call("/basic", {"Authorization": "Basic " + base64.b64encode("alice:pässwörd".encode("latin-1")).decode()}),
+      "invalid_credentials", absent=("malformed_authorization",), words=("non-ASCII", 'charset="UTF-8"', "Latin-1")),
     S("digest: wrong password, fresh nonce",
       Call("/s/digest", lambda: {"Authorization": digest_authorization("alice", "nope", "GET", "/s/digest", digest_nonce(now()))}),
       "invalid_credentials", absent=("digest_stale_nonce", "scheme_mismatch"), words=('user "alice"', "Digest")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from companion.challenge import Challenge
 from companion.models import Credential, Evidence
 
 from .facts import (
@@ -114,16 +115,32 @@ def invalid_credentials(view: View) -> Finding | None:
         evidence.append(
             ev("context", f"The same credentials were refused {plural(again, 'time')} before within a minute")
         )
-    if "not_utf8" in cred.problems:
-        evidence.append(ev(cred.source, "The user name or password is not UTF-8; the server may decode it differently"))
     realm = f' (realm "{challenge.param("realm")}")' if challenge is not None and challenge.param("realm") else ""
     tail = f" and asks for {cred.scheme} again{realm}" if challenge is not None else ""
-    return Finding(
-        "invalid_credentials",
-        0.85 if challenge is not None else 0.65,
-        f"The server rejected the {cred.scheme} credentials for {_password_words(cred)}{tail}.",
-        tuple(evidence),
-    )
+    summary = f"The server rejected the {cred.scheme} credentials for {_password_words(cred)}{tail}."
+    charset = _charset_mismatch(cred, challenge)
+    if charset:
+        evidence.append(ev(cred.source, charset))
+        summary = summary[:-1] + f": {charset[0].lower()}{charset[1:]}"
+    return Finding("invalid_credentials", 0.85 if challenge is not None else 0.65, summary, tuple(evidence))
+
+
+def _charset_mismatch(cred: Credential, challenge: Challenge | None) -> str | None:
+    """RFC 7617 §2.1: a server that asks for charset="UTF-8" gets UTF-8; one that names no
+    charset may read the bytes as Latin-1. Non-ASCII characters then no longer match."""
+    parts = cred.params.get("non_ascii", "").replace(",", " and ")
+    if not parts:
+        return "The user name or password is not UTF-8; the server may decode it differently" if "not_utf8" in cred.problems else None
+    wanted = (challenge.param("charset") or "").lower() if challenge is not None else ""
+    sent = cred.params.get("encoding")
+    if wanted == "utf-8" and sent != "utf-8":
+        return f'The {parts} has non-ASCII characters sent as Latin-1, but the server asks for charset="UTF-8"'
+    if not wanted and sent == "utf-8":
+        return (
+            f"The {parts} has non-ASCII characters sent as UTF-8, and the server names no charset: "
+            "it may read them as Latin-1"
+        )
+    return None
 
 
 def malformed_authorization(view: View) -> Finding | None:
