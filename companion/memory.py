@@ -39,7 +39,6 @@ class _Cookie:
     attrs: dict[str, Any]
     """A `SetCookie` dict (models.py), value-free."""
     set_at: float
-    expires_at: float | None
 
 
 class SiteMemory:
@@ -70,11 +69,6 @@ class SiteMemory:
             if cookie.get("deletes"):
                 self._cookies.pop(key, None)
                 continue
-            expires_at = None
-            if cookie.get("max_age") is not None:
-                expires_at = now + cookie["max_age"]
-            elif cookie.get("expires") is not None:
-                expires_at = datetime.fromisoformat(cookie["expires"]).timestamp()
             self._bounded_put(
                 self._cookies,
                 key,
@@ -85,7 +79,6 @@ class SiteMemory:
                         "host_only_for": None if cookie.get("domain") else domain,
                     },
                     set_at=now,
-                    expires_at=expires_at,
                 ),
                 self._max_cookies,
             )
