@@ -24,7 +24,7 @@ from mitmproxy import ctx, exceptions, http
 
 from companion.authorization import scheme_of
 from companion.config import DEFAULT_API_PORT, default_data_dir, read_token
-from companion.exchange import MAX_COOKIES, build_exchange, parse_set_cookies
+from companion.exchange import build_exchange, set_cookies_of
 from companion.redact import redact_url
 from companion.sites import LOOPBACK_HOSTS
 from companion.memory import SiteMemory
@@ -115,15 +115,14 @@ class Companion:
         try:
             assert flow.response is not None
             received = flow.response.timestamp_end or flow.response.timestamp_start
-            lines = flow.response.headers.get_all("set-cookie")
-            if lines:
-                host = flow.request.pretty_host.lower()
+            host = flow.request.pretty_host.lower()
+            if "set-cookie" in flow.response.headers:
                 # The path only serves the cookie's default path; it is redacted like any URL.
                 path = redact_url(flow.request.path.partition("?")[0])
-                self.memory.note_set_cookies(host, parse_set_cookies(lines[:MAX_COOKIES], received), received, path)
+                self.memory.note_set_cookies(host, set_cookies_of(flow.response, received), received, path)
             auth = flow.request.headers.get("authorization")
             if auth:
-                self.memory.note_success(flow.request.pretty_host.lower(), scheme_of(auth))
+                self.memory.note_success(host, scheme_of(auth))
         except Exception:  # noqa: BLE001
             log.exception("401 Companion: could not remember cookies of %s", flow.request.pretty_host)
 

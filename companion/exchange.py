@@ -22,7 +22,7 @@ from companion.bodyerror import MAX_BODY_BYTES, extract_body_error
 from companion.memory import SiteMemory, utc_iso
 from companion.redact import mask_tokens, redact_header_value, redact_url, scrub
 
-__all__ = ["build_exchange", "parse_set_cookies", "initiator_of", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "build_exchange", "initiator_of", "parse_set_cookies", "set_cookies_of"]
 
 SCHEMA_VERSION = 1
 # Opaque blobs in challenges (Negotiate/NTLM continuation tokens) are masked past this size.
@@ -130,6 +130,13 @@ def _short(value: str) -> str:
     return value[:MAX_HEADER_VALUE] + f"[… {len(value) - MAX_HEADER_VALUE} more chars]"
 
 
+def set_cookies_of(response: http.Response, received: float, truncated: list[str] | None = None) -> list[dict[str, Any]]:
+    """The response's Set-Cookie lines, bounded in number and length, then parsed: the one
+    way both a captured 401 and a remembered normal response read them."""
+    lines = _bounded(response.headers.get_all("set-cookie"), MAX_COOKIES, "response.set_cookies", truncated if truncated is not None else [])
+    return parse_set_cookies([_short(line) for line in lines], received)
+
+
 def _headers(headers: http.Headers, what: str, truncated: list[str]) -> list[tuple[str, str]]:
     pairs = _bounded(list(headers.items(multi=True)), MAX_HEADERS, what, truncated)
     return [(_short(n), _short(redact_header_value(n, v))) for n, v in pairs]
@@ -194,8 +201,7 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes, memory: SiteMemory | None
     referer = request.headers.get("referer")
     date_raw = response.headers.get("date")
     date = _parse_http_date(date_raw)
-    set_cookie_lines = _bounded(response.headers.get_all("set-cookie"), MAX_COOKIES, "response.set_cookies", truncated)
-    set_cookies = parse_set_cookies([_short(line) for line in set_cookie_lines], received)
+    set_cookies = set_cookies_of(response, received, truncated)
 
     url = redact_url(request.pretty_url)
     exchange: dict[str, Any] = {

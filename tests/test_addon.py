@@ -271,3 +271,19 @@ def test_a_403_does_not_count_as_the_scheme_that_worked(ingest, data_dir):
         addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
         assert addon.sender.flush()
     assert ingest.received[0]["context"]["last_success_scheme"] is None
+
+
+def test_a_normal_response_flooding_set_cookie_is_remembered_bounded(ingest, data_dir):
+    """A flood of Set-Cookie on a normal response leaves memory bounded (at most 64 cookies
+    from it, nothing large), as it does for a captured 401."""
+    addon = Companion()
+    flood = [("Set-Cookie", f"c{n}=v; Path=/") for n in range(20000)]
+    flood.insert(0, ("Set-Cookie", "big=" + "x" * 1_000_000))
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.response(flow_with(200, resp_headers=flood))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
+        assert addon.sender.flush()
+    remembered = ingest.received[0]["context"]["cookies_set_earlier"]
+    assert 0 < len(remembered) <= 64
+    assert len(json.dumps(remembered)) < 64 * 1024
