@@ -5,18 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
-import textwrap
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-
-from aiohttp import web
 
 import companion
 from companion.config import (
@@ -27,12 +20,9 @@ from companion.config import (
     load_or_create_token,
     read_token,
 )
-from companion.errors import CompanionError, ConfigError
+from companion.errors import CompanionError
 
-__all__ = ["main"]
-
-ADDON_PATH = Path(__file__).with_name("addon.py")
-_PROXY_START_TIMEOUT_S = 30.0
+__all__ = ["build_parser", "main"]
 
 
 def _whole_number(what: str, low: int, high: int):
@@ -63,129 +53,23 @@ def _mitmproxy_option(text: str) -> str:
     return text
 
 
-def extension_dir() -> Path | None:
-    candidate = Path(companion.__file__).resolve().parent.parent / "extension"
-    return candidate if (candidate / "manifest.json").is_file() else None
+def _run(args: argparse.Namespace) -> int:
+    from companion.service.runner import RunOptions, run
 
-
-async def start_service(data_dir: Path, api_port: int) -> web.AppRunner:
-    """Open the store and listen on 127.0.0.1:api_port; errors say what to change."""
-    from companion.api import create_app
-
-    token = load_or_create_token(data_dir)
-    runner = web.AppRunner(create_app(data_dir, token), access_log=None, handle_signals=False)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", api_port).start()
-    except OSError as exc:
-        await runner.cleanup()
-        raise ConfigError(
-            f"cannot listen on 127.0.0.1:{api_port} ({exc.strerror or exc}); is another companion "
-            "running? Stop it, or choose another port with --api-port"
-        ) from exc
-    return runner
-
-
-def _stop_event() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    return stop
-
-
-async def _serve(args: argparse.Namespace) -> int:
-    stop = _stop_event()
-    runner = await start_service(args.data_dir, args.api_port)
-    print(f"401 Companion service on http://127.0.0.1:{args.api_port} (data: {args.data_dir}). Ctrl-C stops it.", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-    return 0
-
-
-def _mitmdump_command(args: argparse.Namespace) -> list[str]:
-    return [
-        sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
-        "--listen-host", "127.0.0.1",
-        "--listen-port", str(args.listen_port),
-        "--set", f"confdir={args.confdir}",
-        "--set", "termlog_verbosity=warn",
-        "--set", "flow_detail=0",
-        "-s", str(ADDON_PATH),
-        "--set", f"companion_api=http://127.0.0.1:{args.api_port}",
-        "--set", f"companion_data_dir={args.data_dir}",
-        *(arg for option in args.mitmproxy_options for arg in ("--set", option)),
-    ]  # fmt: skip
-
-
-async def _wait_listening(port: int, child: asyncio.subprocess.Process) -> None:
-    deadline = asyncio.get_running_loop().time() + _PROXY_START_TIMEOUT_S
-    while asyncio.get_running_loop().time() < deadline:
-        if child.returncode is not None:
-            raise ConfigError(
-                f"the proxy stopped at start (exit {child.returncode}); if port {port} is taken, "
-                "choose another with --listen-port"
-            )
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        return
-    raise ConfigError(f"the proxy did not start listening on 127.0.0.1:{port} within {_PROXY_START_TIMEOUT_S:.0f} s")
-
-
-def _banner(args: argparse.Namespace) -> str:
-    ext = extension_dir()
-    data = f" --data-dir {args.data_dir}" if args.data_dir != default_data_dir() else ""
-    return textwrap.dedent(
-        f"""\
-        401 Companion is running.
-          Proxy      http://127.0.0.1:{args.listen_port}   (set it as your browser's HTTP and HTTPS proxy)
-          CA cert    {args.confdir / 'mitmproxy-ca-cert.pem'}   (trust it once for HTTPS sites; see README)
-          API        http://127.0.0.1:{args.api_port}
-          Data       {args.data_dir}
-          Extension  {ext or 'the extension/ folder of the source checkout'}   (chrome://extensions → Developer mode → Load unpacked)
-          Pair       click the extension's icon and paste what `companion token{data}` prints
-        Press Ctrl-C to stop."""
+    options = RunOptions(
+        data_dir=args.data_dir,
+        api_port=args.api_port,
+        listen_port=args.listen_port,
+        confdir=args.confdir,
+        mitmproxy_options=tuple(args.mitmproxy_options),
     )
+    return asyncio.run(run(options))
 
 
-async def _run(args: argparse.Namespace) -> int:
-    stop = _stop_event()  # first: a Ctrl-C during start-up also stops in order
-    runner = await start_service(args.data_dir, args.api_port)
-    child: asyncio.subprocess.Process | None = None
-    try:
-        # A session of its own: Ctrl-C reaches us, and we stop the proxy in order.
-        child = await asyncio.create_subprocess_exec(*_mitmdump_command(args), start_new_session=True)
-        stopped = asyncio.create_task(stop.wait())
-        listening = asyncio.create_task(_wait_listening(args.listen_port, child))
-        await asyncio.wait({stopped, listening}, return_when=asyncio.FIRST_COMPLETED)
-        if stop.is_set():
-            listening.cancel()
-            print("Stopping…", flush=True)
-            return 0
-        listening.result()  # raises ConfigError when the proxy could not start
-        print(_banner(args), flush=True)
-        exited = asyncio.create_task(child.wait())
-        await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
-        if exited.done() and not stop.is_set():
-            print(f"companion: the proxy exited unexpectedly (exit {child.returncode})", file=sys.stderr)
-            return 1
-        print("Stopping…", flush=True)
-        return 0
-    finally:
-        if child is not None and child.returncode is None:
-            child.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(child.wait(), 10)
-            except TimeoutError:
-                child.kill()
-                await child.wait()
-        await runner.cleanup()
+def _serve(args: argparse.Namespace) -> int:
+    from companion.service.runner import serve
+
+    return asyncio.run(serve(args.data_dir, args.api_port))
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -218,7 +102,7 @@ def _fetch_events(args: argparse.Namespace) -> list[dict] | None:
 
 
 def _events(args: argparse.Namespace) -> int:
-    from companion.store import DB_FILE, read_events_file
+    from companion.service.store import DB_FILE, read_events_file
 
     events = _fetch_events(args)
     if events is None:
@@ -257,10 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--set", dest="mitmproxy_options", action="append", default=[], type=_mitmproxy_option, metavar="KEY=VALUE",
         help="a mitmproxy option, repeatable (e.g. --set mode=upstream:http://corp-proxy:3128, --set ssl_insecure=true)",
     )
-    run.set_defaults(func=lambda a: asyncio.run(_run(a)))
+    run.set_defaults(func=_run)
 
     serve = sub.add_parser("serve", parents=[common], help="run the service only (feed it from your own mitmproxy)")
-    serve.set_defaults(func=lambda a: asyncio.run(_serve(a)))
+    serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", parents=[common], help="print the API token the extension pairs with")
     token.set_defaults(func=_token)

@@ -2,12 +2,14 @@
 
 Several companions can run side by side: each has its own data dir (`--data-dir`, or
 `COMPANION_DATA_DIR`, else the platform's user data dir) holding its store and its token.
+The standard library only: the addon reads the token from inside any mitmproxy.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from companion.errors import ConfigError
@@ -28,13 +30,23 @@ TOKEN_FILE = "token"
 APP_NAME = "401-companion"
 
 
+def _user_data_root() -> Path:
+    """The platform's per-user data folder, as desktop conventions name it: XDG on Linux and
+    the BSDs, Application Support on macOS, the local AppData on Windows."""
+    home = Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support"
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    return Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+
+
 def default_data_dir() -> Path:
     env = os.environ.get("COMPANION_DATA_DIR")
     if env:
         return Path(env).expanduser()
-    import platformdirs  # only the service needs it; the addon may run without it
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return _user_data_root() / APP_NAME
 
 
 def ensure_data_dir(path: Path) -> Path:

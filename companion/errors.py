@@ -1,6 +1,6 @@
 """The package's one exception family; third-party errors are translated at the boundary."""
 
-__all__ = ["CompanionError", "ConfigError", "StoreError", "IngestError"]
+__all__ = ["CompanionError", "ConfigError", "IngestError", "StoreError"]
 
 
 class CompanionError(Exception):

@@ -79,7 +79,7 @@ class Site:
 def _start_site(*extra: str) -> Site:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.testsite", "--port", str(port), *extra],
+        [sys.executable, "-m", "tests.support.testsite", "--port", str(port), *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     wait_port(port, proc)

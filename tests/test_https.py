@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from tests.conftest import Companion, Site
-from tests.testsite import PASSWORD, make_jwt
+from tests.support.testsite import PASSWORD, make_jwt
 
 
 def test_a_401_inside_https_is_captured_and_diagnosed(companion: Companion, tls_site: Site):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, Companion, free_port, stop, wait_port
-from tests.testsite import PASSWORD, SESSION_VALUE, make_jwt
+from tests.support.testsite import PASSWORD, SESSION_VALUE, make_jwt
 
 # Secrets planted in the requests below; none may reach the store.
 WRONG_PASSWORD = "planted-wrong-password-Zq81"

@@ -18,10 +18,9 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from companion.redact import redact_url
+from companion.capture.redact import redact_url
 from tests.conftest import Companion, Site
-from tests.testsite import PASSWORD, make_jwt
-from tests.testsite_scenarios import (
+from tests.support.scenarios import (
     API_KEY,
     OPAQUE_EXPIRED,
     OPAQUE_REVOKED,
@@ -29,6 +28,7 @@ from tests.testsite_scenarios import (
     digest_authorization,
     digest_nonce,
 )
+from tests.support.testsite import PASSWORD, make_jwt
 
 
 def now() -> int:
@@ -291,7 +291,7 @@ def test_scenario_is_diagnosed(companion: Companion, site: Site, scenario: Scena
 
 def test_every_cause_has_a_scenario() -> None:
     """The issue's bar: each cause id of DESIGN.md is produced by the site at least once."""
-    from companion.causes import CAUSES
+    from companion.diagnosis.catalogue import CAUSES
 
     assert {s.cause for s in SCENARIOS} == set(CAUSES)
 

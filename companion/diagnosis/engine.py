@@ -13,10 +13,17 @@ from __future__ import annotations
 
 import logging
 
-from companion.causes import CAUSES, FixSpec, get_cause
-from companion.models import Diagnosis, Evidence, Exchange, Fix
-
-from .facts import Finding, Rule, View, credential_place, describe_challenges, ev, make_view, plural
+from .catalogue import CAUSES, FixSpec, get_cause
+from .facts import (
+    Finding,
+    Rule,
+    View,
+    credential_place,
+    describe_challenges,
+    ev,
+    make_view,
+)
+from .models import Diagnosis, Evidence, Exchange, Fix
 from .rules_cookies import (
     conflicting_cookies,
     cookie_not_sent,
@@ -34,8 +41,20 @@ from .rules_credentials import (
     proxy_auth_required,
     scheme_mismatch,
 )
-from .rules_server import auth_loop, cors_preflight_rejected, ip_blocked, missing_challenge
-from .rules_tokens import expired_token, insufficient_scope, invalid_token, step_up_required, token_not_yet_valid
+from .rules_server import (
+    auth_loop,
+    cors_preflight_rejected,
+    ip_blocked,
+    missing_challenge,
+)
+from .rules_tokens import (
+    expired_token,
+    insufficient_scope,
+    invalid_token,
+    step_up_required,
+    token_not_yet_valid,
+)
+from .wording import plural
 
 __all__ = ["PRECEDENCE", "SYMPTOMS", "diagnose", "findings"]
 
@@ -88,7 +107,7 @@ def findings(exchange: Exchange) -> list[Finding]:
     for cause, rule in PRECEDENCE:
         try:
             finding = rule(view)
-        except Exception:  # noqa: BLE001 - one rule's bug must not cost the person the diagnosis
+        except Exception:
             log.exception("diagnosis rule %s failed on flow %s", cause, exchange.flow_id)
             continue
         if finding is not None:

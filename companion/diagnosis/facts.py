@@ -6,22 +6,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from companion.challenge import Challenge, ParsedChallenges, parse_header_lines
-from companion.models import Credential, Evidence, Exchange
+from companion.diagnosis.models import Credential, Evidence, Exchange
+from companion.diagnosis.wording import aware
+from companion.net.challenge import Challenge, ParsedChallenges, parse_header_lines
 
 __all__ = [
     "Finding",
     "Rule",
     "View",
     "ev",
-    "fmt_clock",
-    "fmt_span",
     "make_view",
-    "plural",
-    "quote",
 ]
 
 API_KEY_SOURCES = ("request.header.", "request.query.")
@@ -102,11 +99,6 @@ class View:
 Rule = Callable[[View], Finding | None]
 
 
-def aware(moment: datetime) -> datetime:
-    # A timestamp without zone is treated as UTC: that is what the addon sends.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _server_texts(exchange: Exchange, challenges: ParsedChallenges) -> tuple[ServerText, ...]:
     # Sentences before codes: the first match is what a summary quotes.
     body = exchange.response.body_error
@@ -154,37 +146,6 @@ def claim_time(claims: dict[str, Any], name: str) -> datetime | None:
         return datetime.fromtimestamp(value, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def fmt_clock(moment: datetime, reference: datetime | None = None) -> str:
-    """`10:02:11 UTC`, with the date in front when it is not the reference's day."""
-    moment = aware(moment).astimezone(UTC)
-    if reference is not None and aware(reference).astimezone(UTC).date() == moment.date():
-        return moment.strftime("%H:%M:%S UTC")
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def plural(count: int | float, word: str) -> str:
-    count = int(count)
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
-
-
-def fmt_span(span: timedelta) -> str:
-    """A duration as a person says it: `14 minutes`, `3 hours`, `2 days`."""
-    seconds = abs(span.total_seconds())
-    if seconds < 90:
-        return plural(round(seconds), "second")
-    if seconds < 90 * 60:
-        return plural(round(seconds / 60), "minute")
-    if seconds < 48 * 3600:
-        return plural(round(seconds / 3600), "hour")
-    return plural(round(seconds / 86400), "day")
-
-
-def quote(text: str, limit: int = 120) -> str:
-    """A server's words, shortened and quoted for a summary."""
-    text = " ".join(text.split())
-    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
 
 
 def describe_challenge(challenge: Challenge) -> str:

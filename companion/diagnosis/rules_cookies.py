@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from companion.models import Evidence, SetCookie
+from companion.net.cookies import domain_covers, expires_at, path_covers
 
-from .facts import Finding, View, ev, fmt_clock, fmt_span, plural, quote
+from .facts import Finding, View, ev
+from .models import Evidence, SetCookie
+from .wording import fmt_clock, fmt_span, plural, quote
 
 __all__ = [
     "conflicting_cookies",
@@ -65,35 +67,13 @@ def _attributes(cookie: SetCookie) -> str:
     return "; ".join(parts)
 
 
-def _domain_covers(domain: str, host: str) -> bool:
-    domain, host = domain.lstrip(".").lower(), host.lower()
-    return host == domain or host.endswith("." + domain)
-
-
-def _path_covers(cookie_path: str, request_path: str) -> bool:
-    # RFC 6265 §5.1.4 path-match.
-    if request_path == cookie_path:
-        return True
-    return request_path.startswith(cookie_path) and (
-        cookie_path.endswith("/") or request_path[len(cookie_path) : len(cookie_path) + 1] == "/"
-    )
-
-
 RECENT_EXPIRY = timedelta(hours=1)
-
-
-def expired_at(cookie: SetCookie) -> datetime | None:
-    """When a remembered cookie stops being sent: Max-Age counts from when it was set and
-    wins over Expires (RFC 6265 §5.3); None for a session cookie."""
-    if cookie.max_age is not None and cookie.set_at is not None:
-        return cookie.set_at + timedelta(seconds=cookie.max_age)
-    return cookie.expires
 
 
 def _why_missing(view: View, cookie: SetCookie) -> Missing:
     exchange, request = view.exchange, view.exchange.request
     path = exchange.path.partition("?")[0] or "/"
-    ends = expired_at(cookie)
+    ends = expires_at(cookie.set_at, cookie.max_age, cookie.expires)
     # Only a recent expiry explains this 401; one from hours ago is history, not the cause.
     if ends is not None and exchange.time - RECENT_EXPIRY <= ends <= exchange.time:
         return Missing(
@@ -116,11 +96,11 @@ def _why_missing(view: View, cookie: SetCookie) -> Missing:
         return Missing(cookie, "scoped", f"it belongs to {owner} only")
     # An explicit Domain or Path that does not cover this request is the site scoping the
     # cookie on purpose: not a cause. A Path the browser had to default is the classic bug.
-    if cookie.domain and not _domain_covers(cookie.domain, exchange.host):
+    if cookie.domain and not domain_covers(cookie.domain, exchange.host):
         return Missing(cookie, "scoped", f"its Domain={cookie.domain} does not cover {exchange.host}")
-    if cookie.path and not _path_covers(cookie.path, path):
+    if cookie.path and not path_covers(cookie.path, path):
         return Missing(cookie, "scoped", f"its Path={cookie.path} does not cover {path}")
-    if cookie.default_path and not _path_covers(cookie.default_path, path):
+    if cookie.default_path and not path_covers(cookie.default_path, path):
         return Missing(
             cookie,
             "path",

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from companion.challenge import Challenge
-from companion.models import Credential, Evidence
+from companion.net.challenge import Challenge
 
 from .facts import (
     NEGOTIATE_SCHEMES,
@@ -15,9 +14,9 @@ from .facts import (
     credential_place,
     describe_challenges,
     ev,
-    plural,
-    quote,
 )
+from .models import Credential, Evidence
+from .wording import plural, quote
 
 __all__ = [
     "digest_stale_nonce",
@@ -214,8 +213,6 @@ def proxy_auth_required(view: View) -> Finding | None:
     challenges = view.proxy_challenges
     asks = describe_challenges(challenges) if challenges else ""
     evidence = [ev("response.proxy-authenticate", asks if challenges else "No Proxy-Authenticate header")]
-    if exchange.via_proxy:
-        evidence.append(ev("context", "The 407 came from an upstream proxy, not from the site"))
     if sent:
         cred = sent[0]
         who = f' for user "{cred.username}"' if cred.username else ""

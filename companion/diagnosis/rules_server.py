@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .facts import Finding, View, ev, quote
+from .facts import Finding, View, ev
+from .wording import quote
 
 __all__ = ["auth_loop", "cors_preflight_rejected", "ip_blocked", "missing_challenge"]
 

@@ -5,19 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from companion.models import Credential, Evidence
-
-from .facts import (
-    Finding,
-    ServerText,
-    View,
-    aware,
-    claim_time,
-    ev,
-    fmt_clock,
-    fmt_span,
-    quote,
-)
+from .facts import Finding, ServerText, View, claim_time, ev
+from .models import Credential, Evidence
+from .wording import aware, fmt_clock, fmt_span, quote
 
 __all__ = [
     "expired_token",

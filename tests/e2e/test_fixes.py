@@ -22,7 +22,7 @@ from aiohttp import web
 
 from tests.conftest import Companion, Site, free_port
 from tests.e2e.conftest import SCREENSHOTS, Browser
-from tests.testsite import make_jwt
+from tests.support.testsite import make_jwt
 
 pytestmark = pytest.mark.browser
 
@@ -183,7 +183,7 @@ def test_clear_cookies_asks_first_then_removes_every_subdomain_and_partition(
 ):
     """Cancel keeps every cookie; one confirmation removes the cookies of localhost and of its
     subdomains, the partitioned one too, and leaves other sites' cookies alone."""
-    page, popup = open_popup(browser, companion, f"{site.origin}/login")
+    _, popup = open_popup(browser, companion, f"{site.origin}/login")
     plant_cookies(browser, shop)
     before = localhost_cookies(browser)
     assert {c["name"] for c in before} >= {"sid", "theme", "csrftoken", "root", "app_pref", "api_sess", "embedded"}
@@ -350,7 +350,7 @@ def test_copy_report_puts_a_redacted_report_on_the_clipboard(
 def test_manual_shows_the_steps_and_screenshots(browser: Browser, companion: Companion, shop: Shop, failures: dict):
     """The manual fix lists the catalogue's steps for the cause; the popup is saved in light
     and dark for docs/extension.md."""
-    page, popup = open_popup(browser, companion, f"{shop.origin}/")
+    _, popup = open_popup(browser, companion, f"{shop.origin}/")
     run_fix(popup, "expired_token", "manual")
     steps = next(f["steps"] for f in failures["expired_token"]["diagnosis"]["fixes"] if f["id"] == "manual")
     shown = popup.locator('section[data-cause="expired_token"] .fix-result li').all_inner_texts()

@@ -1,0 +1,153 @@
+"""The mitmproxy addon: capture every 401 and 407, redact it, hand it to the service.
+
+The response hook costs a comparison on every other response. A captured exchange is queued
+for a background thread; no flow ever waits on the service. Nothing here needs more than the
+standard library and mitmproxy, so it loads inside any mitmproxy 12 (a test blocks the rest).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from mitmproxy import ctx, exceptions, http
+
+from companion.capture.credentials import scheme_of
+from companion.capture.exchange import (
+    build_exchange,
+    credential_fingerprint,
+    set_cookies_of,
+)
+from companion.capture.memory import SiteMemory
+from companion.capture.redact import redact_url
+from companion.capture.sender import Sender
+from companion.config import DEFAULT_API_PORT, default_data_dir, read_token
+from companion.net.sites import LOOPBACK_HOSTS
+
+__all__ = ["CAPTURED", "Companion"]
+
+log = logging.getLogger(__name__)
+
+CAPTURED = frozenset({401, 407})
+
+
+def _received(flow: http.HTTPFlow) -> float:
+    assert flow.response is not None
+    return flow.response.timestamp_end or flow.response.timestamp_start
+
+
+class Companion:
+    def __init__(self) -> None:
+        # The fingerprint key lives only in this process: fingerprints match within a run
+        # and mean nothing to anyone holding an export.
+        self._key = secrets.token_bytes(32)
+        self.memory = SiteMemory()
+        self.sender: Sender | None = None
+        self._data_dir: Path | None = None
+
+    def load(self, loader: Any) -> None:
+        loader.add_option(
+            "companion_api", str, f"http://127.0.0.1:{DEFAULT_API_PORT}",
+            "URL of the 401 Companion service that diagnoses captured 401s.",
+        )
+        loader.add_option(
+            "companion_data_dir", str, "",
+            "Data dir of that service, where its API token is read from "
+            "(default: $COMPANION_DATA_DIR or the platform's user data dir).",
+        )
+        loader.add_option(
+            "companion_buffer", int, 1000,
+            "How many captured 401s may wait while the service is unreachable; older ones are dropped.",
+        )  # fmt: skip
+
+    def configure(self, updated: set[str]) -> None:
+        if not updated & {"companion_api", "companion_data_dir", "companion_buffer"}:
+            return
+        if ctx.options.companion_buffer < 1:
+            raise exceptions.OptionsError("companion_buffer must be at least 1")
+        configured = ctx.options.companion_data_dir
+        self._data_dir = Path(configured).expanduser() if configured else default_data_dir()
+        try:
+            sender = Sender(ctx.options.companion_api, self._token, ctx.options.companion_buffer)
+        except ValueError as exc:
+            raise exceptions.OptionsError(str(exc)) from exc
+        if self.sender is not None:
+            self.sender.stop(drain_s=0)
+            sender.take_over(self.sender)
+        self.sender = sender
+        self.sender.start()
+
+    def _is_own_api(self, flow: http.HTTPFlow) -> bool:
+        """The companion's own API answers 401 to an unpaired extension; when a browser
+        proxies loopback too, that 401 passes here and is not a site's."""
+        assert self.sender is not None
+        return flow.request.port == self.sender.port and flow.request.host in LOOPBACK_HOSTS
+
+    def _token(self) -> str | None:
+        # Read on every delivery attempt, so a service started after the proxy is found.
+        return read_token(self._data_dir) if self._data_dir else None
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        # mitmproxy buffers whole responses; the companion's own live stream (when a browser
+        # proxies loopback) must pass as it comes, or the extension's badge never hears of it.
+        if self.sender is not None and self._is_own_api(flow):
+            assert flow.response is not None
+            flow.response.stream = True
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        response = flow.response
+        if response is None or response.status_code not in CAPTURED:
+            if response is not None and response.status_code < 400 and (
+                "set-cookie" in response.headers or "authorization" in flow.request.headers
+            ):
+                self._remember_success(flow)
+            return
+        if self.sender is None or self._is_own_api(flow):
+            return
+        try:
+            exchange = self.capture(flow)
+        except Exception:
+            log.exception("401 Companion: could not capture %s %s", flow.request.method, flow.request.pretty_host)
+            return
+        self.sender.submit(exchange)
+
+    def capture(self, flow: http.HTTPFlow) -> dict[str, Any]:
+        """The redacted exchange of a 401/407 flow with what the memory knows of its site;
+        the memory then learns from it (the cookies it set, one more 401 of this request)."""
+        exchange = build_exchange(flow, key=self._key)
+        exchange["context"] = self.memory.context(
+            exchange["host"], exchange["method"], exchange["url"], credential_fingerprint(exchange)
+        )
+        # The cookies this very response set are remembered after the context is taken.
+        self._remember_cookies(exchange["host"], exchange["path"], exchange["response"]["set_cookies"], _received(flow))
+        return exchange
+
+    def _remember_cookies(self, host: str, redacted_path: str, set_cookies: list[dict[str, Any]], received: float) -> None:
+        """The one place the memory learns a site's cookies, from a 401 or a normal response.
+        The path only serves the cookie's default path; it is redacted like any URL."""
+        self.memory.note_set_cookies(host, set_cookies, received, redacted_path)
+
+    def _remember_success(self, flow: http.HTTPFlow) -> None:
+        """Note the cookies a normal response set and the scheme that worked: later 401s can
+        say which cookie went missing or which scheme the site accepted before."""
+        try:
+            assert flow.response is not None
+            host = flow.request.pretty_host.lower()
+            if "set-cookie" in flow.response.headers:
+                received = _received(flow)
+                path = redact_url(flow.request.path.partition("?")[0])
+                self._remember_cookies(host, path, set_cookies_of(flow.response, received), received)
+            auth = flow.request.headers.get("authorization")
+            if auth:
+                self.memory.note_success(host, scheme_of(auth))
+        except Exception:
+            log.exception("401 Companion: could not remember cookies of %s", flow.request.pretty_host)
+
+    def done(self) -> None:
+        if self.sender is not None:
+            stats = self.sender.stats
+            self.sender.stop()
+            if stats.dropped_overflow:
+                log.warning("401 Companion: %d captured 401s were dropped while the service was unreachable", stats.dropped_overflow)

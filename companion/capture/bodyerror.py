@@ -1,0 +1,90 @@
+"""Find the error code and message in (the first few KB of) a 401 body.
+
+Servers say why they refused in many shapes: OAuth's `error`/`error_description`, Problem
+Details' `title`/`detail`, `{"error": {"code", "message"}}`, `message`, `msg`, plain text.
+Everything returned is masked for tokens: servers do echo the token they rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from companion.capture.redact import mask_tokens
+
+__all__ = ["MAX_BODY_BYTES", "extract_body_error"]
+
+MAX_BODY_BYTES = 4096
+_MAX_FIELD = 300
+
+_CODE_KEYS = ("error", "code", "error_code", "errorCode", "type", "status_code", "reason")
+_MESSAGE_KEYS = ("error_description", "message", "msg", "detail", "details", "title", "description", "error_message", "errorMessage")
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def _short(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = _SPACE.sub(" ", value).strip()
+    return mask_tokens(text[:_MAX_FIELD])
+
+
+def _from_json(doc: Any) -> dict[str, str | None] | None:
+    if isinstance(doc, list) and doc and isinstance(doc[0], dict):
+        doc = doc[0]  # GraphQL-ish `[{"message": …}]`
+    if not isinstance(doc, dict):
+        return None
+    if isinstance(doc.get("errors"), list) and doc["errors"] and isinstance(doc["errors"][0], dict):
+        nested = _from_json(doc["errors"][0])
+        if nested:
+            nested["field"] = "json:errors[0]." + (nested["field"] or "").removeprefix("json:")
+            return nested
+    inner = doc.get("error")
+    if isinstance(inner, dict):
+        nested = _from_json(inner)
+        if nested:
+            nested["field"] = "json:error." + (nested["field"] or "").removeprefix("json:")
+            return nested
+    code = message = None
+    field = ""
+    for key in _CODE_KEYS:
+        code = _short(doc.get(key))
+        if code:
+            field = f"json:{key}"
+            break
+    for key in _MESSAGE_KEYS:
+        message = _short(doc.get(key))
+        if message:
+            field = f"json:{key}"
+            break
+    if not code and not message:
+        return None
+    return {"code": code, "message": message, "field": field}
+
+
+def extract_body_error(content_type: str | None, body: bytes | None) -> dict[str, str | None] | None:
+    """The server's own error code and message, or None. Reads at most MAX_BODY_BYTES."""
+    if not body:
+        return None
+    head = body[:MAX_BODY_BYTES]
+    text = head.decode("utf-8", "replace")
+    ctype = (content_type or "").lower()
+    stripped = text.lstrip()
+    if "json" in ctype or stripped[:1] in "{[":
+        try:
+            found = _from_json(json.loads(text))
+        except ValueError:
+            found = None  # truncated or not JSON after all: fall through to text
+        if found:
+            return found
+    if "html" in ctype or stripped[:1] == "<":
+        title = re.search(r"(?is)<title[^>]*>(.*?)</title>", text)
+        plain = title.group(1) if title else _TAG.sub(" ", text)
+        message = _short(plain)
+        return {"code": None, "message": message, "field": "html"} if message else None
+    message = _short(text)
+    return {"code": None, "message": message, "field": "text"} if message else None

@@ -1,0 +1,269 @@
+"""Build the redacted `Exchange` (`companion.diagnosis.models`) of one 401/407 flow, as
+plain JSON-ready dicts.
+
+Only called for 401 and 407 responses, and pure: the addon, which owns the site memory, adds
+the `context` and records what it learns. Every value that leaves this module has passed
+through credentials.py (credentials → scheme, length, fingerprint) or redact.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from mitmproxy import http
+from mitmproxy.net.http import cookies as mcookies
+
+from companion.capture.bodyerror import MAX_BODY_BYTES, extract_body_error
+from companion.capture.credentials import (
+    describe_api_key,
+    describe_authorization,
+    fingerprint,
+)
+from companion.capture.redact import (
+    API_KEY_HEADERS,
+    API_KEY_QUERY_PARAMS,
+    mask_tokens,
+    redact_header_value,
+    redact_url,
+    scrub,
+)
+from companion.net.dates import parse_http_date, utc_iso
+from companion.wire import SCHEMA_VERSION
+
+__all__ = ["build_exchange", "credential_fingerprint", "initiator_of", "parse_set_cookies", "set_cookies_of"]
+# Opaque blobs in challenges (Negotiate/NTLM continuation tokens) are masked past this size.
+_BLOB = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2},?$")
+# Bodies larger than this (compressed) are not decoded at all: a 401 body is small.
+_MAX_RAW_BODY = 64 * 1024
+# What one exchange keeps at most, so that none outgrows the service's ingest limit (and is
+# lost there) whatever a server sends; what was cut is said in `truncated`.
+MAX_HEADERS = 64
+_MAX_COOKIE_AGE_S = 400 * 86400
+MAX_HEADER_VALUE = 1024
+MAX_CHALLENGES = 16
+MAX_COOKIES = 64
+MAX_CREDENTIALS = 16
+
+
+def initiator_of(origin: str | None, referer: str | None) -> str | None:
+    """The origin of the page that made the request: `Origin`, else the Referer's origin;
+    rebuilt from scheme, host and port so nothing else (userinfo, a path) comes along."""
+    for header in (origin if origin != "null" else None, referer):
+        if not header:
+            continue
+        try:
+            parts = urlsplit(scrub(header))
+            port = parts.port
+        except ValueError:
+            continue
+        if parts.scheme in {"http", "https"} and parts.hostname:
+            host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+            return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+    return None
+
+
+def _scrubbed(value: Any) -> Any:
+    """Every string of the exchange safe to encode (see redact.scrub)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
+def parse_set_cookies(lines: list[str], now: float) -> list[dict[str, Any]]:
+    """Names and attributes of each Set-Cookie line; the value only as its length."""
+    found = []
+    for line in lines:
+        try:
+            parsed = mcookies.parse_set_cookie_header(line)
+        except Exception:  # noqa: BLE001 - a server's junk must not stop the capture
+            continue
+        for name, value, attrs in parsed:
+            lowered = {k.lower(): v for k, v in attrs.items(multi=True)}
+            max_age = None
+            if lowered.get("max-age") is not None:
+                try:
+                    # Browsers cap a cookie's life at 400 days (RFC 6265bis); so do we, so that
+                    # a server's 400-digit Max-Age cannot overflow the time arithmetic.
+                    max_age = max(-1, min(int(lowered["max-age"][:20]), _MAX_COOKIE_AGE_S))
+                except ValueError:
+                    max_age = None
+            expires = parse_http_date(lowered.get("expires"))
+            deletes = (max_age is not None and max_age <= 0) or (
+                max_age is None and expires is not None and expires.timestamp() < now
+            )
+            found.append(
+                {
+                    "name": scrub(name),
+                    "value_length": len(value or ""),
+                    "domain": scrub(lowered["domain"]) if lowered.get("domain") else None,
+                    "path": scrub(lowered["path"]) if lowered.get("path") else None,
+                    "expires": expires.isoformat() if expires else None,
+                    "max_age": max_age,
+                    "samesite": scrub(lowered["samesite"]) if lowered.get("samesite") else None,
+                    "secure": "secure" in lowered,
+                    "httponly": "httponly" in lowered,
+                    "partitioned": "partitioned" in lowered,
+                    "deletes": deletes,
+                }
+            )
+    return found
+
+
+def _bounded(items: list, limit: int, what: str, truncated: list[str]) -> list:
+    if len(items) > limit:
+        truncated.append(f"{what}: {limit} of {len(items)} kept")
+        return items[:limit]
+    return items
+
+
+def _short(value: str) -> str:
+    if len(value) <= MAX_HEADER_VALUE:
+        return value
+    return value[:MAX_HEADER_VALUE] + f"[… {len(value) - MAX_HEADER_VALUE} more chars]"
+
+
+def set_cookies_of(response: http.Response, received: float, truncated: list[str] | None = None) -> list[dict[str, Any]]:
+    """The response's Set-Cookie lines, bounded in number and length, then parsed: the one
+    way both a captured 401 and a remembered normal response read them."""
+    lines = _bounded(response.headers.get_all("set-cookie"), MAX_COOKIES, "response.set_cookies", truncated if truncated is not None else [])
+    return parse_set_cookies([_short(line) for line in lines], received)
+
+
+def _headers(headers: http.Headers, what: str, truncated: list[str]) -> list[tuple[str, str]]:
+    pairs = _bounded(list(headers.items(multi=True)), MAX_HEADERS, what, truncated)
+    return [(_short(n), _short(redact_header_value(n, v))) for n, v in pairs]
+
+
+def _mask_challenge(line: str) -> str:
+    # Server continuation blobs (Negotiate/NTLM) are opaque and may carry session material.
+    words = [f"[blob: {len(w)} chars]" if _BLOB.match(w) else w for w in line.split(" ")]
+    return mask_tokens(" ".join(words))
+
+
+def _credentials(request: http.Request, key: bytes) -> tuple[list[dict], list[dict]]:
+    creds = [
+        describe_authorization(v, source="request.authorization", key=key)
+        for v in request.headers.get_all("authorization")
+    ]
+    proxy = [
+        describe_authorization(v, source="request.proxy-authorization", key=key)
+        for v in request.headers.get_all("proxy-authorization")
+    ]
+    for name, value in request.headers.items(multi=True):
+        if name.lower() in API_KEY_HEADERS:
+            creds.append(describe_api_key(value, source=f"request.header.{name.lower()}", key=key))
+    query = urlsplit(request.url).query
+    if query:
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if name.lower() in API_KEY_QUERY_PARAMS:
+                creds.append(describe_api_key(value, source=f"request.query.{name.lower()}", key=key))
+    return creds, proxy
+
+
+def _body_error(response: http.Response) -> dict | None:
+    raw = response.raw_content
+    if not raw or len(raw) > _MAX_RAW_BODY:
+        return None
+    try:
+        body = response.get_content(strict=False)
+    except Exception:  # noqa: BLE001 - broken encodings are the server's problem, not ours
+        return None
+    return extract_body_error(response.headers.get("content-type"), body[:MAX_BODY_BYTES] if body else None)
+
+
+def credential_fingerprint(exchange: dict[str, Any]) -> str:
+    """The fingerprint of the exchange's first credential (site or proxy), or "" for none:
+    what tells a retry with the same credential from a new attempt."""
+    request = exchange["request"]
+    first = (request["credentials"] or request["proxy_credentials"] or [{}])[0]
+    return first.get("fingerprint", "")
+
+
+def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
+    """The redacted exchange of a flow that has a response; a JSON-ready `Exchange` dict
+    without its `context` (what the addon remembers of the site)."""
+    request, response = flow.request, flow.response
+    assert response is not None
+    now = time.time()
+    received = response.timestamp_end or response.timestamp_start or now
+
+    truncated: list[str] = []
+    credentials, proxy_credentials = _credentials(request, key)
+    credentials = _bounded(credentials, MAX_CREDENTIALS, "request.credentials", truncated)
+    proxy_credentials = _bounded(proxy_credentials, MAX_CREDENTIALS, "request.proxy_credentials", truncated)
+    sent_cookies: list[dict] = []
+    cookie_lines = request.headers.get_all("cookie")
+    for line in cookie_lines:
+        for name, value in mcookies.parse_cookie_header(line):
+            sent_cookies.append({"name": _short(name), "length": len(value), "fingerprint": fingerprint(value, key)})
+    sent_cookies = _bounded(sent_cookies, MAX_COOKIES, "request.cookies", truncated)
+
+    origin = request.headers.get("origin")
+    referer = request.headers.get("referer")
+    date_raw = response.headers.get("date")
+    date = parse_http_date(date_raw)
+    set_cookies = set_cookies_of(response, received, truncated)
+
+    url = redact_url(request.pretty_url)
+    exchange: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "flow_id": flow.id,
+        "time": utc_iso(request.timestamp_start or now),
+        "method": request.method,
+        "url": url,
+        "scheme": request.scheme,
+        "host": request.pretty_host.lower(),
+        "port": request.port,
+        "path": redact_url(request.path.partition("?")[0]),
+        "http_version": request.http_version,
+        "status": response.status_code,
+        "reason": mask_tokens(response.reason or ""),
+        "initiator": initiator_of(origin, referer),
+        "request": {
+            "headers": _headers(request.headers, "request.headers", truncated),
+            "credentials": credentials,
+            "proxy_credentials": proxy_credentials,
+            "cookies": sent_cookies,
+            "cookie_header_count": len(cookie_lines),
+            "cookie_header_length": sum(len(line) for line in cookie_lines),
+            "origin": redact_url(origin) if origin else None,
+            "referer": redact_url(referer.partition("?")[0]) if referer else None,
+            "sec_fetch_site": request.headers.get("sec-fetch-site"),
+            "sec_fetch_mode": request.headers.get("sec-fetch-mode"),
+            "sec_fetch_dest": request.headers.get("sec-fetch-dest"),
+            "access_control_request_method": request.headers.get("access-control-request-method"),
+            "user_agent": mask_tokens(request.headers.get("user-agent", "")) or None,
+        },
+        "response": {
+            "headers": _headers(response.headers, "response.headers", truncated),
+            "www_authenticate": [
+                _mask_challenge(_short(v))
+                for v in _bounded(response.headers.get_all("www-authenticate"), MAX_CHALLENGES, "response.www_authenticate", truncated)
+            ],
+            "proxy_authenticate": [
+                _mask_challenge(_short(v))
+                for v in _bounded(response.headers.get_all("proxy-authenticate"), MAX_CHALLENGES, "response.proxy_authenticate", truncated)
+            ],
+            "set_cookies": set_cookies,
+            "date": date.isoformat() if date else None,
+            "date_raw": date_raw,
+            "received": utc_iso(received),
+            "content_type": response.headers.get("content-type"),
+            "body_length": len(response.raw_content or b""),
+            "body_error": _body_error(response),
+        },
+    }
+    exchange["truncated"] = truncated
+    try:  # one C-speed check; the walk only for the rare exchange carrying undecodable bytes
+        json.dumps(exchange, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return _scrubbed(exchange)
+    return exchange

@@ -1,0 +1,112 @@
+"""What the addon remembers across requests: bounded, and free of any secret value.
+
+Per cookie: its name and attributes (never its value). Per host: the auth scheme that last
+worked. Per request: when it last got a 401, and with which credential fingerprint. Old
+entries fall out first; nothing grows without bound whatever a site sends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Any
+
+from companion.net.cookies import default_path
+from companion.net.dates import utc_iso
+from companion.net.sites import site_of
+
+__all__ = ["SiteMemory"]
+
+_LOOP_WINDOW_S = 60.0
+
+
+@dataclass(slots=True)
+class _Cookie:
+    attrs: dict[str, Any]
+    """A `SetCookie` dict (the wire schema), value-free."""
+    set_at: float
+
+
+class SiteMemory:
+    def __init__(self, max_cookies: int = 4096, max_hosts: int = 1024, max_requests: int = 2048):
+        self._cookies: OrderedDict[tuple[str, str, str], _Cookie] = OrderedDict()
+        self._schemes: OrderedDict[str, str] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, str], deque[tuple[float, str]]] = OrderedDict()
+        self._max_cookies = max_cookies
+        self._max_hosts = max_hosts
+        self._max_requests = max_requests
+
+    @staticmethod
+    def _bounded_put(table: OrderedDict, key: Any, value: Any, limit: int) -> None:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > limit:
+            table.popitem(last=False)
+
+    def note_set_cookies(
+        self, host: str, set_cookies: list[dict[str, Any]], now: float | None = None, request_path: str = "/"
+    ) -> None:
+        """Remember the cookies a response to `request_path` set (or forget those it deleted)."""
+        now = time.time() if now is None else now
+        for cookie in set_cookies:
+            domain = (cookie.get("domain") or host).lstrip(".").lower()
+            path = cookie.get("path") or default_path(request_path)
+            key = (domain, path, cookie["name"])
+            if cookie.get("deletes"):
+                self._cookies.pop(key, None)
+                continue
+            self._bounded_put(
+                self._cookies,
+                key,
+                _Cookie(
+                    attrs={
+                        **cookie,
+                        "default_path": None if cookie.get("path") else path,
+                        "host_only_for": None if cookie.get("domain") else domain,
+                    },
+                    set_at=now,
+                ),
+                self._max_cookies,
+            )
+
+    def note_success(self, host: str, scheme: str | None) -> None:
+        if scheme:
+            self._bounded_put(self._schemes, host, scheme, self._max_hosts)
+
+    def note_401(self, method: str, url: str, credential_fp: str, now: float | None = None) -> tuple[int, int]:
+        """Record a 401 and answer how many earlier 401s the same request got within the
+        last minute, and how many of those carried the same credential."""
+        now = time.time() if now is None else now
+        key = (method, url)
+        history = self._recent.get(key) or deque(maxlen=32)
+        while history and now - history[0][0] > _LOOP_WINDOW_S:
+            history.popleft()
+        same_request = len(history)
+        same_credential = sum(1 for _, fp in history if fp == credential_fp)
+        history.append((now, credential_fp))
+        self._bounded_put(self._recent, key, history, self._max_requests)
+        return same_request, same_credential
+
+    def cookies_of_site(self, host: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Every cookie remembered for this host's site (registrable domain), newest first,
+        with when it was set, whether or not it would match this request and even when it
+        has expired since: which ones should have been sent is the diagnosis's question."""
+        site = site_of(host)
+        found = []
+        for (domain, _, _), cookie in reversed(self._cookies.items()):
+            if domain == host or site_of(domain) == site:
+                found.append({**cookie.attrs, "set_at": utc_iso(cookie.set_at)})
+                if len(found) >= limit:
+                    break
+        return found
+
+    def context(self, host: str, method: str, url: str, credential_fp: str) -> dict[str, Any]:
+        """The `SiteContext` dict (the wire schema) for a 401 that is being captured now."""
+        same_request, same_credential = self.note_401(method, url, credential_fp)
+        return {
+            "cookies_set_earlier": self.cookies_of_site(host),
+            "last_success_scheme": self._schemes.get(host),
+            "recent_401s_same_request": same_request,
+            "recent_401s_same_credential": same_credential,
+        }

@@ -1,0 +1,200 @@
+"""Turn text and headers that may hold secrets into text and headers that do not.
+
+Plain functions, stdlib only, so the addon can use them inside any mitmproxy. What may be
+kept is listed in DESIGN.md, "Secrets"; everything here errs on the side of masking. Every
+pattern runs in linear time and every input is capped first: a server chooses these
+strings, and the proxy must not stall on them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+
+__all__ = [
+    "API_KEY_HEADERS",
+    "API_KEY_QUERY_PARAMS",
+    "MASK",
+    "MAX_TEXT",
+    "is_secret_name",
+    "is_sensitive_header",
+    "is_token_like",
+    "mask_tokens",
+    "redact_header_value",
+    "redact_url",
+    "redacted_marker",
+    "scrub",
+]
+
+MASK = "[masked]"
+MAX_TEXT = 8192
+"""Longer values are cut to this before any pattern runs (and say how much was cut)."""
+
+# Headers that carry an API key (lower case): each is a credential of the request, and each
+# name is a secret name too (`is_secret_name`), so its value is never kept.
+API_KEY_HEADERS = frozenset(
+    {"x-api-key", "api-key", "apikey", "x-apikey", "x-api-token", "x-auth-token", "x-access-token",
+     "x-goog-api-key", "ocp-apim-subscription-key", "x-functions-key", "private-token"}
+)  # fmt: skip
+API_KEY_QUERY_PARAMS = frozenset(
+    {"api_key", "apikey", "api-key", "key", "access_token", "token", "auth", "auth_token"}
+)
+
+# Header names whose values are secrets, whatever they look like.
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "set-cookie2", "x-amz-signature"}
+)
+# Headers whose values are plain protocol facts; token-like runs are still masked in them.
+_SAFE_HEADERS = frozenset(
+    {"www-authenticate", "proxy-authenticate", "authentication-info", "proxy-authentication-info"}
+)
+# A name (header or parameter) holding one of these anywhere is a secret's name…
+_SECRET_SUBSTRINGS = (
+    "token", "secret", "passw", "passphrase", "apikey", "api_key", "api-key", "session", "sessid",
+    "signature", "credential", "cookie", "jwt", "auth", "assertion", "saml", "csrf", "xsrf",
+)  # fmt: skip
+# …and so is one with one of these as a whole word (`pin` but not `shipping`).
+_SECRET_WORDS = frozenset(
+    {"key", "pass", "pwd", "pin", "sid", "otp", "code", "sig", "ticket", "nonce", "state", "hash",
+     "verifier", "hint", "secret", "phpsessid", "jsessionid", "aspsessionid", "sessionid", "private"}
+)  # fmt: skip
+_NAME_WORDS = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+# Token-like runs. JWT: only from the start of a run (the look-behind) and possessive, so a
+# long "eyJeyJ…" costs one pass, not one pass per "eyJ".
+_JWT_RUN = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+")
+# A credential after its scheme word; it must hold a digit within reach, so that challenge
+# parameters (`Bearer error=invalid_token`) and prose ("token provided") stay readable.
+_BEARER_RUN = re.compile(r"(?i)\b(bearer|basic|token)\s++(?=[A-Za-z._~+/=-]{0,256}\d)[A-Za-z0-9._~+/=-]{8,}+")
+_LONG_RUN = re.compile(r"[A-Za-z0-9_~+/=.-]{20,}+")
+_URL_IN_TEXT = re.compile(r"(?i)\bhttps?://[^\s<>\"',;]++")
+# `name=value` pairs inside free text (`Refresh: 0; url=…`, `Link: <…>; rel=…`, messages).
+_PAIR_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}+)=([^\s&;,#\"'<>]++)")
+
+
+def scrub(text: str) -> str:
+    """Text safe to encode: the lone surrogates mitmproxy uses for bytes that are not UTF-8
+    become U+FFFD (a server's junk must not make the capture or the store fail)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def _capped(text: str) -> str:
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT] + f"[… {len(text) - MAX_TEXT} more chars]"
+
+
+def is_token_like(run: str) -> bool:
+    """A run of 20+ token characters that is a token rather than words. An opaque string
+    (few separators) is a token when it mixes letters and digits or switches case like
+    random text; a slug of short words (`jwt-nbf-10-minutes-ahead`) only when it still looks
+    random: mostly digits (a UUID), switching case, or mixed case with digits."""
+    if len(run) < 20:
+        return False
+    letters = sum(c.isalpha() for c in run)
+    digits = sum(c.isdigit() for c in run)
+    switches = sum(1 for a, b in itertools.pairwise(run) if a.isalpha() and b.isalpha() and a.isupper() != b.isupper())
+    separators = sum(c in "-_.~+/=" for c in run)
+    if len(run) / (separators + 1) >= 10:
+        return (letters >= 2 and digits >= 2) or switches >= 6
+    mixed_case = any(c.isupper() for c in run) and any(c.islower() for c in run)
+    return digits >= 0.3 * len(run) or switches >= 6 or (mixed_case and digits >= 2)
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a header or parameter of this name carries a secret (`access_token`,
+    `X-Api-Key`, `PHPSESSID`, `password`, `id_token_hint`, `pin` …)."""
+    lowered = name.lower()
+    if any(part in lowered for part in _SECRET_SUBSTRINGS):
+        return True
+    words = _NAME_WORDS.findall(_CAMEL.sub("_", name).lower())
+    return any(word in _SECRET_WORDS or (word.endswith("s") and word[:-1] in _SECRET_WORDS) for word in words)
+
+
+def _mask_runs(text: str) -> str:
+    text = _JWT_RUN.sub(MASK, text)
+    text = _BEARER_RUN.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    return _LONG_RUN.sub(lambda m: MASK if is_token_like(m.group(0)) else m.group(0), text)
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name}=REDACTED" if is_secret_name(name) else match.group(0)
+
+
+def mask_tokens(text: str) -> str:
+    """Mask anything secret in free text (server error messages, header values): URLs'
+    secret parts, `secret_name=value` pairs, JWTs, `Bearer xyz`, long token-like runs."""
+    text = _capped(scrub(text))
+    text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    text = _PAIR_IN_TEXT.sub(_mask_pair, text)
+    return _mask_runs(text)
+
+
+def redacted_marker(value: str) -> str:
+    return f"[redacted: {len(value)} chars]"
+
+
+def is_sensitive_header(name: str) -> bool:
+    lowered = name.lower()
+    if lowered in _SAFE_HEADERS:
+        return False
+    return lowered in _SECRET_HEADERS or lowered in API_KEY_HEADERS or is_secret_name(lowered)
+
+
+def redact_header_value(name: str, value: str) -> str:
+    """The value of a header as it may be stored: secret headers are replaced by their
+    length; others keep their words with URLs, secret pairs and token-like runs masked."""
+    if is_sensitive_header(name):
+        return redacted_marker(value)
+    return mask_tokens(value)
+
+
+def _is_secret_param(name: str, value: str) -> bool:
+    return bool(value) and (is_secret_name(name) or bool(_JWT_RUN.search(value)) or is_token_like(value))
+
+
+def _redact_pairs(query: str) -> str:
+    """`a=1&token=x;b=2` with the secret values replaced; names, order and separators kept."""
+    out = []
+    for piece in re.split(r"([&;])", query):
+        if piece in {"&", ";"}:
+            out.append(piece)
+            continue
+        name, sep, value = piece.partition("=")
+        if sep and _is_secret_param(_unquote(name), _unquote(value)):
+            out.append(f"{name}=REDACTED")
+        elif not sep and is_token_like(_unquote(name)):
+            out.append(MASK)
+        else:
+            out.append(quote(_unquote(name), safe="[]") + sep + quote(_unquote(value), safe="") if sep else piece)
+    return "".join(out)
+
+
+def _unquote(text: str) -> str:
+    return scrub(unquote_plus(text))
+
+
+def redact_url(url: str) -> str:
+    """The URL without userinfo, with secret query and fragment values and token-like path
+    segments masked. Parameter names and order are kept: they tell a person which parameter
+    the site expected."""
+    url = _capped(scrub(url))
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _mask_runs(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    path = "/".join(MASK if (_JWT_RUN.search(seg) or is_token_like(seg)) else seg for seg in parts.path.split("/"))
+    query = _redact_pairs(parts.query) if parts.query else ""
+    fragment = parts.fragment
+    if fragment:
+        # OAuth's implicit flow puts the token in the fragment: `#access_token=…&state=…`.
+        fragment = _redact_pairs(fragment) if "=" in fragment else (MASK if is_token_like(fragment) else fragment)
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))

@@ -1,0 +1,182 @@
+"""Hand exchanges to the service without ever making a flow wait.
+
+The addon's hook only appends to a bounded buffer; one daemon thread posts from it. When the
+service is down or slow, exchanges wait in the buffer, the oldest are dropped past its size
+(and counted), and the proxy goes on proxying.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["Sender", "SenderStats"]
+
+log = logging.getLogger(__name__)
+
+_TIMEOUT_S = 5.0
+_BACKOFF_MIN_S = 0.25
+_BACKOFF_MAX_S = 5.0
+# A service that keeps failing on one item (a bug on its side) must not hold up the rest.
+_MAX_SERVER_ERRORS = 5
+
+
+@dataclass(slots=True)
+class SenderStats:
+    sent: int = 0
+    dropped_overflow: int = 0
+    rejected: int = 0
+    """Exchanges the service refused as invalid (4xx other than 401): dropped, logged."""
+    waiting: int = 0
+
+
+class Sender:
+    def __init__(self, api_url: str, token: Callable[[], str | None], capacity: int = 1000):
+        parts = urlsplit(api_url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"the companion API URL must be http://host:port, not {api_url!r}")
+        self._host = parts.hostname
+        self.port = parts.port or 80
+        self._path = (parts.path.rstrip("/") or "") + "/api/ingest"
+        self._token = token
+        self._buffer: deque[dict[str, Any]] = deque()
+        self._capacity = capacity
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._conn: http.client.HTTPConnection | None = None
+        self._down_logged = False
+        self._busy = False
+        self._server_errors = 0
+        self.stats = SenderStats()
+
+    def submit(self, exchange: dict[str, Any]) -> None:
+        """Queue one exchange; never blocks beyond a lock held for a few instructions."""
+        with self._cond:
+            if len(self._buffer) >= self._capacity:
+                self._buffer.popleft()
+                self.stats.dropped_overflow += 1
+            self._buffer.append(exchange)
+            self.stats.waiting = len(self._buffer)
+            self._cond.notify()
+
+    def take_over(self, old: Sender) -> None:
+        """Keep what an earlier sender still had waiting (the addon's options changed)."""
+        with old._cond:
+            waiting = list(old._buffer)
+            old._buffer.clear()
+        for item in waiting:
+            self.submit(item)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="companion-sender", daemon=True)
+            self._thread.start()
+
+    def stop(self, drain_s: float = 2.0) -> None:
+        """Stop the thread, giving it a moment to deliver what waits."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(drain_s)
+            self._thread = None
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until the buffer is empty (for tests and shutdown); True if it emptied."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._buffer and not self._busy, timeout)
+
+    def _run(self) -> None:
+        backoff = _BACKOFF_MIN_S
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._buffer or self._stopping)
+                if not self._buffer:
+                    return
+                item = self._buffer[0]
+                self._busy = True
+            try:
+                outcome = self._post(item)
+            except Exception:
+                log.exception("401 Companion: could not deliver a captured 401; dropped")
+                outcome = "rejected"
+            if outcome == "server_error":
+                self._server_errors += 1
+                if self._server_errors >= _MAX_SERVER_ERRORS:
+                    log.warning("401 Companion: the service failed %d times on one captured 401; dropped", self._server_errors)
+                    outcome = "rejected"
+                else:
+                    outcome = "retry"
+            if outcome != "retry":
+                self._server_errors = 0
+            with self._cond:
+                if outcome != "retry":
+                    if self._buffer and self._buffer[0] is item:
+                        self._buffer.popleft()
+                    if outcome == "sent":
+                        self.stats.sent += 1
+                    else:
+                        self.stats.rejected += 1
+                self.stats.waiting = len(self._buffer)
+                self._busy = False
+                self._cond.notify_all()
+                if outcome == "retry":
+                    if self._stopping:
+                        return
+                    self._cond.wait(backoff)
+                    backoff = min(backoff * 2, _BACKOFF_MAX_S)
+                else:
+                    backoff = _BACKOFF_MIN_S
+
+    def _post(self, item: dict[str, Any]) -> str:
+        token = self._token()
+        if not token:
+            self._note_down("no API token yet (is `companion serve` running with the same data dir?)")
+            return "retry"
+        body = json.dumps(item, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "Host": f"{self._host}:{self.port}",
+        }
+        try:
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self._host, self.port, timeout=_TIMEOUT_S)
+            self._conn.request("POST", self._path, body=body, headers=headers)
+            response = self._conn.getresponse()
+            # Read the whole answer (the stored event): a connection whose last answer was
+            # left half-read cannot carry the next request, and http.client would only say
+            # so after sending it, which made every capture a retry and a duplicate.
+            detail = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            self._note_down(f"cannot reach the companion service at {self._host}:{self.port} ({exc.__class__.__name__})")
+            return "retry"
+        if response.status in (200, 201):
+            if self._down_logged:
+                log.info("401 Companion: service reachable again; delivering captured 401s")
+                self._down_logged = False
+            return "sent"
+        if response.status == 401:
+            self._note_down("the companion service refused the API token (restarted with another data dir?)")
+            return "retry"
+        if response.status >= 500:
+            self._note_down(f"the companion service answered {response.status}")
+            return "server_error"
+        log.warning("401 Companion: the service rejected an exchange (%s): %s", response.status, detail[:300].decode("utf-8", "replace"))
+        return "rejected"
+
+    def _note_down(self, why: str) -> None:
+        if not self._down_logged:
+            log.warning("401 Companion: %s; captured 401s wait in a buffer of %d", why, self._capacity)
+            self._down_logged = True

@@ -1,0 +1,234 @@
+"""What the diagnosis reads and what it writes: the redacted `Exchange` and the `Diagnosis`.
+
+The addon builds an `Exchange` as plain JSON (stdlib only, on the proxy's hot path; the keys
+are the fields below, `tests/diagnosis/test_models.py` keeps them equal); the service
+validates it with these models at `POST /api/ingest`. Nothing in an `Exchange` is a secret:
+credentials appear as scheme, length and a keyed fingerprint; cookies as names; Set-Cookie as
+names and attributes (see DESIGN.md, "Secrets").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from companion.wire import SCHEMA_VERSION
+
+__all__ = [
+    "BodyError",
+    "Credential",
+    "Diagnosis",
+    "Evidence",
+    "Exchange",
+    "Fix",
+    "FixId",
+    "JwtInfo",
+    "RequestFacts",
+    "ResponseFacts",
+    "SentCookie",
+    "SetCookie",
+    "SiteContext",
+]
+
+class _Model(BaseModel):
+    # Unknown fields are ignored so that a newer addon can feed an older service.
+    model_config = ConfigDict(extra="ignore", frozen=False)
+
+
+class JwtInfo(_Model):
+    """A JWT's decoded header and claims. The signature is never decoded nor kept."""
+
+    header: dict[str, Any] = Field(default_factory=dict)
+    claims: dict[str, Any] = Field(default_factory=dict)
+
+
+class Credential(_Model):
+    """What one credential-carrying header or query parameter said, without its value.
+
+    `source` names where it came from: `request.authorization`,
+    `request.proxy-authorization`, `request.header.<name>` (API-key headers) or
+    `request.query.<name>` (API keys in the URL).
+    """
+
+    source: str
+    scheme: str | None = None
+    """The scheme as sent (`Basic`, `bearer`, `Token` …); None for API keys."""
+    length: int = 0
+    """Length in characters of the secret part (after the scheme)."""
+    fingerprint: str = ""
+    """A short keyed fingerprint of the value: equal values, equal fingerprints, in one run."""
+    username: str | None = None
+    """Basic only: the user name (not a secret by DESIGN.md)."""
+    password_length: int | None = None
+    """Basic only: how long the password was."""
+    problems: list[str] = Field(default_factory=list)
+    """Why the header is malformed, as stable codes: `empty_credentials`, `doubled_scheme`,
+    `not_base64`, `no_colon`, `surrounding_quotes`, `whitespace`, `newline`,
+    `not_utf8`, `no_scheme`, `placeholder_token` (`Bearer undefined`)."""
+    jwt: JwtInfo | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+    """Non-secret parameters of the attempt: Digest `realm`, `algorithm`, `qop`, `uri`,
+    `nc`, `userhash`, `nonce_length`; Negotiate/NTLM `mechanism` (`ntlm`, `spnego`, …) and
+    `ntlm_message` (1 negotiate, 3 authenticate)."""
+
+
+class SentCookie(_Model):
+    """One cookie the request carried: its name and how long its value was."""
+
+    name: str
+    length: int = 0
+    fingerprint: str = ""
+
+
+class SetCookie(_Model):
+    """One `Set-Cookie` of the response: its name and attributes, never its value."""
+
+    name: str
+    value_length: int = 0
+    domain: str | None = None
+    path: str | None = None
+    expires: datetime | None = None
+    max_age: int | None = None
+    samesite: str | None = None
+    secure: bool = False
+    httponly: bool = False
+    partitioned: bool = False
+    deletes: bool = False
+    """True when this Set-Cookie removes the cookie (Max-Age <= 0, Expires in the past, or
+    an empty value with an expiry in the past)."""
+    host_only_for: str | None = None
+    """In `SiteContext.cookies_set_earlier` only, for a cookie set without a Domain: the one
+    host that set it, the only host the browser sends it to."""
+    default_path: str | None = None
+    """In `SiteContext.cookies_set_earlier` only, for a cookie set without a Path: the path it
+    applies to, the folder of the URL that set it (RFC 6265 §5.1.4)."""
+    set_at: datetime | None = None
+    """In `SiteContext.cookies_set_earlier` only: when the site set it (Max-Age counts from
+    then)."""
+
+
+class BodyError(_Model):
+    """The error code and message a 401 body carried, with anything token-like masked."""
+
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
+    """Where it was found, e.g. `json:error_description`, `json:error.message`, `text`."""
+
+
+class RequestFacts(_Model):
+    headers: list[tuple[str, str]] = Field(default_factory=list)
+    """Every request header in order; values of sensitive headers replaced by
+    `[redacted: N chars]`."""
+    credentials: list[Credential] = Field(default_factory=list)
+    proxy_credentials: list[Credential] = Field(default_factory=list)
+    cookies: list[SentCookie] = Field(default_factory=list)
+    cookie_header_count: int = 0
+    cookie_header_length: int = 0
+    origin: str | None = None
+    referer: str | None = None
+    """Scheme, host and path of the Referer; its query is dropped."""
+    sec_fetch_site: str | None = None
+    sec_fetch_mode: str | None = None
+    sec_fetch_dest: str | None = None
+    access_control_request_method: str | None = None
+    user_agent: str | None = None
+
+
+class ResponseFacts(_Model):
+    headers: list[tuple[str, str]] = Field(default_factory=list)
+    www_authenticate: list[str] = Field(default_factory=list)
+    """Each `WWW-Authenticate` header line as received (long opaque blobs masked)."""
+    proxy_authenticate: list[str] = Field(default_factory=list)
+    set_cookies: list[SetCookie] = Field(default_factory=list)
+    date: datetime | None = None
+    """The server's `Date` header, parsed; None when absent or unreadable."""
+    date_raw: str | None = None
+    received: datetime
+    """When the addon saw the response, by the local clock."""
+    content_type: str | None = None
+    body_length: int = 0
+    body_error: BodyError | None = None
+
+
+class SiteContext(_Model):
+    """What the addon remembers of this site from earlier exchanges (bounded, value-free)."""
+
+    cookies_set_earlier: list[SetCookie] = Field(default_factory=list)
+    """Cookies this site (registrable domain) set earlier, names and attributes, newest first:
+    also those whose Domain or Path does not cover this request, host-only ones of sibling
+    hosts, and those that expired since; which should have been sent is for the diagnosis."""
+    last_success_scheme: str | None = None
+    """The Authorization scheme of the site's last non-401 response, if any."""
+    recent_401s_same_request: int = 0
+    """How many 401s the same method + URL got within the last minute, this one excluded."""
+    recent_401s_same_credential: int = 0
+    """How many of those carried the same credential fingerprint."""
+
+
+class Exchange(_Model):
+    """One redacted 401/407 exchange, as the addon hands it to the service."""
+
+    schema_version: int = SCHEMA_VERSION
+    flow_id: str
+    time: datetime
+    """When the request started, by the local clock."""
+    method: str
+    url: str
+    """The full URL with userinfo removed and secret-looking query values redacted."""
+    scheme: str
+    host: str
+    port: int = Field(ge=0, le=65535)
+    path: str
+    http_version: str = "HTTP/1.1"
+    status: int = Field(ge=100, le=999)
+    reason: str = ""
+    request: RequestFacts
+    response: ResponseFacts
+    context: SiteContext = Field(default_factory=SiteContext)
+    initiator: str | None = None
+    """Origin of the page that made the request (from `Origin`, else `Referer`)."""
+    truncated: list[str] = Field(default_factory=list)
+    """What the addon cut to keep the exchange bounded, e.g. `response.set_cookies: 64 of 20000 kept`."""
+
+
+class Evidence(_Model):
+    source: str
+    """Where the fact came from: `request.authorization`, `response.www-authenticate`,
+    `response.date`, `response.body`, `context` …"""
+    fact: str
+
+
+FixId = Literal[
+    "clear_cookies",
+    "clear_site_data",
+    "reload",
+    "open_private_window",
+    "open_login",
+    "open_https",
+    "copy_report",
+    "manual",
+]
+"""The fix ids of DESIGN.md: what the extension knows how to do."""
+
+
+class Fix(_Model):
+    id: FixId
+    title: str
+    one_click: bool = True
+    steps: list[str] = Field(default_factory=list)
+    """For `manual`: what the person does, one step a line."""
+
+
+class Diagnosis(_Model):
+    cause: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    title: str
+    summary: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    also: list[str] = Field(default_factory=list)
+    fixes: list[Fix] = Field(default_factory=list)
+    developer_notes: list[str] = Field(default_factory=list)
+    """"For the site's developers": present where the fault is server-side."""

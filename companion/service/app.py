@@ -1,0 +1,38 @@
+"""The service's application factory: `create_app(data_dir, token)`, which tests call too."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from companion.service.guard import guard
+from companion.service.handlers import MAX_INGEST_BYTES, routes
+from companion.service.keys import DATA_DIR, STORE, STREAM, TOKEN
+from companion.service.store import Store
+from companion.service.stream import Broadcaster
+
+__all__ = ["create_app"]
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[STORE] = await Store.open(app[DATA_DIR])
+    yield
+    await app[STORE].close()
+
+
+async def _close_streams(app: web.Application) -> None:
+    app[STREAM].close()
+
+
+def create_app(data_dir: Path, token: str) -> web.Application:
+    """The service for the store in `data_dir`, answering to `token`."""
+    app = web.Application(middlewares=[guard], client_max_size=MAX_INGEST_BYTES)
+    app[DATA_DIR] = data_dir
+    app[TOKEN] = token
+    app[STREAM] = Broadcaster()
+    app.on_shutdown.append(_close_streams)
+    app.cleanup_ctx.append(_store_ctx)
+    app.router.add_routes(routes)
+    return app

@@ -1,0 +1,108 @@
+"""The API's routes: health, ingest, events, causes and the live stream (DESIGN.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import web
+
+from companion import __version__
+from companion.diagnosis.catalogue import catalogue_json
+from companion.errors import IngestError
+from companion.service.guard import error
+from companion.service.keys import STORE, STREAM
+from companion.service.pipeline import ingest_payload
+from companion.service.stream import HEARTBEAT_S, sse_lines
+
+__all__ = ["MAX_INGEST_BYTES", "MAX_LIMIT", "routes"]
+
+MAX_INGEST_BYTES = 512 * 1024
+MAX_LIMIT = 500
+
+routes = web.RouteTableDef()
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(data, separators=(",", ":")), status=status, content_type="application/json")
+
+
+@routes.get("/api/health")
+async def health(request: web.Request) -> web.Response:
+    return _json({"status": "ok", "version": __version__})
+
+
+@routes.post("/api/ingest")
+async def ingest(request: web.Request) -> web.Response:
+    if request.content_length is not None and request.content_length > MAX_INGEST_BYTES:
+        return error(413, "too_large", f"an exchange is at most {MAX_INGEST_BYTES} bytes")
+    try:
+        payload = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return error(400, "bad_json", f"the body is not JSON: {exc.__class__.__name__}: {str(exc)[:200]}")
+    try:
+        body = await ingest_payload(payload, request.app[STORE], request.app[STREAM])
+    except IngestError as exc:
+        return error(422, "invalid_exchange", str(exc))
+    return _json(body, status=201)
+
+
+@routes.get("/api/stream")
+async def stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: `event: event` with each new event's summary as it is stored;
+    a comment line every 15 s keeps the connection (and an extension worker) alive."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+    await response.prepare(request)
+    queue = request.app[STREAM].subscribe()
+    try:
+        await response.write(b": connected\n\n")
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
+            except TimeoutError:
+                await response.write(b": ping\n\n")
+                continue
+            if item is None:
+                break
+            await response.write(sse_lines(item))
+    except ConnectionResetError:
+        pass  # the listener went away
+    finally:
+        request.app[STREAM].unsubscribe(queue)
+    return response
+
+
+def _limit(request: web.Request) -> int:
+    raw = request.query.get("limit", "50")
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"limit must be a whole number, not {raw!r}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise web.HTTPBadRequest(text=f"limit must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+@routes.get("/api/events")
+async def list_events(request: web.Request) -> web.Response:
+    site = request.query.get("site") or None
+    events = await request.app[STORE].recent(site=site, limit=_limit(request))
+    return _json({"events": [e.model_dump(mode="json") for e in events]})
+
+
+@routes.get("/api/events/{event_id}")
+async def get_event(request: web.Request) -> web.Response:
+    event = await request.app[STORE].get(request.match_info["event_id"])
+    if event is None:
+        return error(404, "not_found", "no event with that id (it may have been cleared)")
+    return _json(event.model_dump(mode="json"))
+
+
+@routes.delete("/api/events")
+async def clear_events(request: web.Request) -> web.Response:
+    return _json({"deleted": await request.app[STORE].clear()})
+
+
+@routes.get("/api/causes")
+async def causes(request: web.Request) -> web.Response:
+    return _json({"causes": catalogue_json()})

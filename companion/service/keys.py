@@ -1,0 +1,17 @@
+"""The typed keys of the service's application state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from companion.service.store import Store
+from companion.service.stream import Broadcaster
+
+__all__ = ["DATA_DIR", "STORE", "STREAM", "TOKEN"]
+
+DATA_DIR = web.AppKey("data_dir", Path)
+TOKEN = web.AppKey("token", str)
+STORE = web.AppKey("store", Store)
+STREAM = web.AppKey("stream", Broadcaster)

@@ -1,0 +1,156 @@
+"""Running the companion: the service on its port, and for `companion run` the proxy as a
+child process (mitmdump with the addon) that starts and stops with it."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from companion.config import default_data_dir, load_or_create_token
+from companion.errors import ConfigError
+from companion.service.app import create_app
+
+__all__ = ["ADDON_PATH", "RunOptions", "extension_dir", "mitmdump_command", "run", "serve", "start_service"]
+
+ADDON_PATH = Path(__file__).resolve().parent.parent / "addon.py"
+_PROXY_START_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    data_dir: Path
+    api_port: int
+    listen_port: int = 8080
+    confdir: Path = Path("~/.mitmproxy")
+    mitmproxy_options: tuple[str, ...] = field(default_factory=tuple)
+
+
+def extension_dir() -> Path | None:
+    candidate = Path(__file__).resolve().parent.parent.parent / "extension"
+    return candidate if (candidate / "manifest.json").is_file() else None
+
+
+async def start_service(data_dir: Path, api_port: int) -> web.AppRunner:
+    """Open the store and listen on 127.0.0.1:api_port; errors say what to change."""
+    token = load_or_create_token(data_dir)
+    runner = web.AppRunner(create_app(data_dir, token), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", api_port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(
+            f"cannot listen on 127.0.0.1:{api_port} ({exc.strerror or exc}); is another companion "
+            "running? Stop it, or choose another port with --api-port"
+        ) from exc
+    return runner
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def serve(data_dir: Path, api_port: int) -> int:
+    """`companion serve`: the service alone, until Ctrl-C."""
+    stop = _stop_event()
+    runner = await start_service(data_dir, api_port)
+    print(f"401 Companion service on http://127.0.0.1:{api_port} (data: {data_dir}). Ctrl-C stops it.", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+def mitmdump_command(options: RunOptions) -> list[str]:
+    return [
+        sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
+        "--listen-host", "127.0.0.1",
+        "--listen-port", str(options.listen_port),
+        "--set", f"confdir={options.confdir}",
+        "--set", "termlog_verbosity=warn",
+        "--set", "flow_detail=0",
+        "-s", str(ADDON_PATH),
+        "--set", f"companion_api=http://127.0.0.1:{options.api_port}",
+        "--set", f"companion_data_dir={options.data_dir}",
+        *(arg for option in options.mitmproxy_options for arg in ("--set", option)),
+    ]  # fmt: skip
+
+
+async def _wait_listening(port: int, child: asyncio.subprocess.Process) -> None:
+    deadline = asyncio.get_running_loop().time() + _PROXY_START_TIMEOUT_S
+    while asyncio.get_running_loop().time() < deadline:
+        if child.returncode is not None:
+            raise ConfigError(
+                f"the proxy stopped at start (exit {child.returncode}); if port {port} is taken, "
+                "choose another with --listen-port"
+            )
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise ConfigError(f"the proxy did not start listening on 127.0.0.1:{port} within {_PROXY_START_TIMEOUT_S:.0f} s")
+
+
+def banner(options: RunOptions) -> str:
+    ext = extension_dir()
+    data = f" --data-dir {options.data_dir}" if options.data_dir != default_data_dir() else ""
+    return textwrap.dedent(
+        f"""\
+        401 Companion is running.
+          Proxy      http://127.0.0.1:{options.listen_port}   (set it as your browser's HTTP and HTTPS proxy)
+          CA cert    {options.confdir / 'mitmproxy-ca-cert.pem'}   (trust it once for HTTPS sites; see README)
+          API        http://127.0.0.1:{options.api_port}
+          Data       {options.data_dir}
+          Extension  {ext or 'the extension/ folder of the source checkout'}   (chrome://extensions → Developer mode → Load unpacked)
+          Pair       click the extension's icon and paste what `companion token{data}` prints
+        Press Ctrl-C to stop."""
+    )
+
+
+async def run(options: RunOptions) -> int:
+    """`companion run`: the service, then the proxy; Ctrl-C stops both in order."""
+    stop = _stop_event()  # first: a Ctrl-C during start-up also stops in order
+    runner = await start_service(options.data_dir, options.api_port)
+    child: asyncio.subprocess.Process | None = None
+    try:
+        # A session of its own: Ctrl-C reaches us, and we stop the proxy in order.
+        child = await asyncio.create_subprocess_exec(*mitmdump_command(options), start_new_session=True)
+        stopped = asyncio.create_task(stop.wait())
+        listening = asyncio.create_task(_wait_listening(options.listen_port, child))
+        await asyncio.wait({stopped, listening}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            listening.cancel()
+            print("Stopping…", flush=True)
+            return 0
+        listening.result()  # raises ConfigError when the proxy could not start
+        print(banner(options), flush=True)
+        exited = asyncio.create_task(child.wait())
+        await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done() and not stop.is_set():
+            print(f"companion: the proxy exited unexpectedly (exit {child.returncode})", file=sys.stderr)
+            return 1
+        print("Stopping…", flush=True)
+        return 0
+    finally:
+        if child is not None and child.returncode is None:
+            child.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(child.wait(), 10)
+            except TimeoutError:
+                child.kill()
+                await child.wait()
+        await runner.cleanup()

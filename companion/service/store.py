@@ -1,0 +1,202 @@
+"""Recent events in one SQLite file, behind asyncio.
+
+One thread owns every write, another serves reads (WAL lets them run side by side), so the
+event loop never blocks on the disk. Only redacted events reach this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from companion.errors import StoreError
+from companion.service.models import Event
+
+__all__ = ["DB_FILE", "Store"]
+
+DB_FILE = "events.sqlite3"
+SCHEMA_VERSION = 1
+DEFAULT_KEEP = 10_000
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    flow_id TEXT UNIQUE,
+    time TEXT NOT NULL,
+    host TEXT NOT NULL,
+    initiator_host TEXT,
+    status INTEGER NOT NULL,
+    cause TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_host ON events(host);
+CREATE INDEX IF NOT EXISTS events_initiator_host ON events(initiator_host);
+"""
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _recent_query(site: str | None, limit: int) -> tuple[str, list[Any]]:
+    """Newest first; `site` matches the host or the initiator's host, subdomains included."""
+    sql = "SELECT body FROM events"
+    args: list[Any] = []
+    if site:
+        site = site.lower().strip(".")
+        like = "%." + _escape_like(site)
+        sql += (
+            " WHERE host = ? OR host LIKE ? ESCAPE '\\'"
+            " OR initiator_host = ? OR initiator_host LIKE ? ESCAPE '\\'"
+        )
+        args += [site, like, site, like]
+    return sql + " ORDER BY seq DESC LIMIT ?", [*args, limit]
+
+
+class Store:
+    """`await Store.open(data_dir)`, then `add`, `recent`, `get`, `clear`, `close`."""
+
+    def __init__(self, path: Path, keep: int = DEFAULT_KEEP):
+        self.path = path
+        self.keep = keep
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="store-write")
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="store-read")
+        self._local = threading.local()
+
+    @classmethod
+    async def open(cls, data_dir: Path, keep: int = DEFAULT_KEEP) -> Store:
+        store = cls(data_dir / DB_FILE, keep)
+        await store._write(store._init_schema)
+        return store
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=10)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as exc:
+                raise StoreError(self._explain(exc)) from exc
+            self._local.conn = conn
+        return conn
+
+    def _explain(self, exc: sqlite3.Error) -> str:
+        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+            return (
+                f"{self.path} is not a readable SQLite database ({exc}). Nothing was changed; "
+                "move the file aside to start with an empty history."
+            )
+        return f"the event store {self.path} failed: {exc}"
+
+    async def _run(self, pool: ThreadPoolExecutor, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def call() -> T:
+            conn = self._connection()
+            try:
+                return fn(conn)
+            except sqlite3.Error as exc:
+                raise StoreError(self._explain(exc)) from exc
+
+        return await asyncio.get_running_loop().run_in_executor(pool, call)
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._run(self._writer, fn)
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._run(self._reader, fn)
+
+    def _init_schema(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer 401 Companion (schema {version}); "
+                "upgrade, or use another --data-dir"
+            )
+        with conn:
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    async def add(self, event: Event) -> tuple[Event, bool]:
+        """Store an event; answer it and True, or, for an exchange already stored (the addon
+        delivers at least once, and retries when an answer is lost), the stored one and False."""
+        body = event.model_dump_json()
+        flow_id = event.exchange.flow_id if event.exchange else None
+        row = (event.id, flow_id, event.time.isoformat(), event.host, event.initiator_host, event.status, event.diagnosis.cause, body)
+
+        def insert(conn: sqlite3.Connection) -> str | None:
+            with conn:
+                cur = conn.execute(
+                    "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body)"
+                    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(flow_id) DO NOTHING",
+                    row,
+                )
+                if cur.rowcount == 0:
+                    return conn.execute("SELECT body FROM events WHERE flow_id = ?", (flow_id,)).fetchone()[0]
+                if cur.lastrowid and cur.lastrowid % 100 == 0:  # prune now and then, not on every insert
+                    conn.execute("DELETE FROM events WHERE seq <= ?", (cur.lastrowid - self.keep,))
+                return None
+
+        existing = await self._write(insert)
+        return (Event.model_validate_json(existing), False) if existing else (event, True)
+
+    async def recent(self, site: str | None = None, limit: int = 50) -> list[Event]:
+        """Newest first; `site` matches the host or the initiator's host, subdomains included."""
+        sql, args = _recent_query(site, limit)
+
+        def select(conn: sqlite3.Connection) -> list[str]:
+            return [r[0] for r in conn.execute(sql, args)]
+
+        return [Event.model_validate_json(body) for body in await self._read(select)]
+
+    async def get(self, event_id: str) -> Event | None:
+        def select(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT body FROM events WHERE id = ?", (event_id,)).fetchone()
+            return row[0] if row else None
+
+        body = await self._read(select)
+        return Event.model_validate_json(body) if body else None
+
+    async def clear(self) -> int:
+        def delete(conn: sqlite3.Connection) -> int:
+            with conn:
+                return conn.execute("DELETE FROM events").rowcount
+
+        return await self._write(delete)
+
+    async def count(self) -> int:
+        return await self._read(lambda conn: conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    async def close(self) -> None:
+        def close_local() -> None:
+            conn = getattr(self._local, "conn", None)
+            if conn is not None:
+                conn.close()
+                self._local.conn = None
+
+        for pool in (self._writer, self._reader):
+            await asyncio.get_running_loop().run_in_executor(pool, close_local)
+            pool.shutdown(wait=True)
+
+
+def read_events_file(path: Path, site: str | None, limit: int) -> list[dict[str, Any]]:
+    """Read events straight from a store file (for `companion events` when no service runs)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {path}: {exc}") from exc
+    try:
+        sql, args = _recent_query(site, limit)
+        return [json.loads(r[0]) for r in conn.execute(sql, args)]
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from exc
+    finally:
+        conn.close()

@@ -1,0 +1,140 @@
+"""Whatever a server (or a client) puts on the wire, the addon builds an exchange the service
+accepts, never raises, and never lets a planted secret through."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mitmproxy.http import Headers, Response
+from mitmproxy.test import tflow
+
+from companion.capture import Companion
+from companion.diagnosis.models import Exchange
+
+SECRET = "Zx9-PLANTED-s3cr3t-Qw7"
+
+header_names = st.sampled_from(
+    ["WWW-Authenticate", "Proxy-Authenticate", "Set-Cookie", "Content-Type", "Date", "Location", "X-Request-Id",
+     "Authorization", "Cookie", "X-Api-Key", "Origin", "Referer", "Sec-Fetch-Site", "X-Custom"]
+)  # fmt: skip
+header_values = st.text(st.characters(codec="latin-1", exclude_characters="\r\n\x00"), max_size=300)
+bodies = st.one_of(st.binary(max_size=2000), st.text(max_size=2000).map(str.encode))
+
+
+def flow_from(status: int, request_headers, response_headers, body: bytes, path: str):
+    flow = tflow.tflow(resp=True)
+    flow.request.path = path
+    flow.request.headers = Headers([(n.encode(), v.encode("latin-1")) for n, v in request_headers])
+    flow.response = Response.make(status, body, [(n.encode(), v.encode("latin-1")) for n, v in response_headers])
+    return flow
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    status=st.sampled_from([401, 407]),
+    request_headers=st.lists(st.tuples(header_names, header_values), max_size=8),
+    response_headers=st.lists(st.tuples(header_names, header_values), max_size=8),
+    body=bodies,
+    path=st.text(st.characters(codec="ascii", exclude_characters=" #\r\n\x00"), max_size=80).map(lambda p: "/" + p),
+)
+def test_any_wire_input_gives_a_valid_exchange(status, request_headers, response_headers, body, path):
+    """No input makes the capture raise, and the service always accepts what the addon sends."""
+    exchange = Companion().capture(flow_from(status, request_headers, response_headers, body, path))
+    Exchange.model_validate(json.loads(json.dumps(exchange)))
+
+
+secret_places = st.sampled_from(
+    [
+        ("Authorization", f"Bearer {SECRET}"),
+        ("Authorization", SECRET),
+        ("Cookie", f"sid={SECRET}; theme=dark"),
+        ("X-Api-Key", SECRET),
+        ("X-Auth-Token", SECRET),
+        ("Referer", f"https://app.example.com/cb?code={SECRET}"),
+        ("Origin", f"https://user:{SECRET}@app.example.com"),
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(place=secret_places, noise=st.lists(st.tuples(header_names, header_values), max_size=4), body=bodies)
+def test_a_planted_secret_never_leaves_the_addon(place, noise, body):
+    response_headers = [*noise, ("Set-Cookie", f"sid={SECRET}; Path=/")]
+    flow = flow_from(401, [place], response_headers, body + f' {{"error": "bad token {SECRET}"}}'.encode(), f"/x?access_token={SECRET}")
+    exchange = json.dumps(Companion().capture(flow))
+    assert SECRET not in exchange
+
+
+def test_a_flood_of_headers_stays_within_what_the_service_accepts():
+    """20,000 Set-Cookie lines and huge headers: the exchange stays small, says what it cut."""
+    from companion.service.handlers import MAX_INGEST_BYTES
+
+    response_headers = [("Set-Cookie", f"c{n}=v; Path=/") for n in range(20000)]
+    response_headers += [("X-Big", "y" * 100_000)] * 200 + [("WWW-Authenticate", 'Bearer realm="' + "r" * 50_000 + '"')] * 100
+    flow = flow_from(401, [("Cookie", "; ".join(f"k{n}=v" for n in range(5000)))], response_headers, b"", "/")
+    exchange = Companion().capture(flow)
+    assert len(json.dumps(exchange)) < MAX_INGEST_BYTES
+    assert any(t.startswith("response.set_cookies: 64 of 20000") for t in exchange["truncated"])
+    Exchange.model_validate(json.loads(json.dumps(exchange)))
+
+
+def test_cookie_default_path_never_carries_a_secret_path_segment():
+    """A cookie set without Path by /reset/<token>/confirm scopes to that folder; the token stays out."""
+    addon = Companion()
+    token = "SeCrEtXyZ9876543210abcDEF"
+    addon.capture(flow_from(401, [], [("Set-Cookie", "flash=1")], b"", f"/reset/{token}/confirm"))
+    later = addon.capture(flow_from(401, [], [], b"", "/api"))
+    assert token not in json.dumps(later)
+    assert later["context"]["cookies_set_earlier"][0]["default_path"] == "/reset/[masked]"
+
+
+def _unknown_keys(value, model, where: str = "exchange") -> list[str]:
+    """Keys of `value` that `model` (a pydantic model) has no field for, at any depth."""
+    import typing
+
+    from pydantic import BaseModel
+
+    found = []
+    for key, item in value.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            found.append(f"{where}.{key}")
+            continue
+        inner = [a for a in typing.get_args(field.annotation) or (field.annotation,) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            continue
+        items = item if isinstance(item, list) else [item]
+        found += [k for sub in items if isinstance(sub, dict) for k in _unknown_keys(sub, inner[0], f"{where}.{key}")]
+    return found
+
+
+def test_every_key_the_addon_writes_is_a_field_the_service_reads():
+    """One wire schema: the service ignores unknown keys, so a misspelled one would vanish."""
+    from companion.wire import SCHEMA_VERSION
+
+    addon = Companion()
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsImV4cCI6MX0.c2lnbmF0dXJl"
+    signed_in = flow_from(200, [], [("Set-Cookie", "sid=abc; Path=/; Secure; HttpOnly; SameSite=Lax")], b"", "/login")
+    addon.response(signed_in)
+    request_headers = [
+        ("Authorization", f"Bearer {jwt}"), ("Authorization", "Basic YWxpY2U6c2VjcmV0"),
+        ("Authorization", 'Digest username="bob", realm="r", nonce="abc", uri="/x", response="00", qop=auth, nc=00000001, cnonce="c"'),
+        ("Authorization", "Negotiate TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw=="),
+        ("Proxy-Authorization", "Basic YWxpY2U6c2VjcmV0"), ("X-Api-Key", "k" * 24), ("Cookie", "theme=dark; sid=abc"),
+        ("Origin", "https://app.example.com"), ("Referer", "https://app.example.com/page?x=1"),
+        ("Sec-Fetch-Site", "same-site"), ("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Dest", "empty"),
+        ("Access-Control-Request-Method", "GET"), ("User-Agent", "test"),
+    ]  # fmt: skip
+    response_headers = [
+        ("WWW-Authenticate", 'Bearer error="invalid_token"'), ("Proxy-Authenticate", 'Basic realm="p"'),
+        ("Set-Cookie", "sid=; Max-Age=0; Path=/"), ("Date", "Mon, 23 Nov 2026 10:00:00 GMT"), ("Content-Type", "application/json"),
+    ]  # fmt: skip
+    flow = flow_from(401, request_headers, response_headers, b'{"error": "invalid_token", "error_description": "expired"}', "/api?api_key=zzz")
+    flow.request.headers["Content-Type"] = "x" * 5000  # something to truncate
+    exchange = json.loads(json.dumps(addon.capture(flow)))
+    assert exchange["schema_version"] == SCHEMA_VERSION
+    assert exchange["context"]["cookies_set_earlier"] and exchange["request"]["credentials"][0]["jwt"]
+    assert exchange["response"]["body_error"] and exchange["request"]["proxy_credentials"]
+    assert _unknown_keys(exchange, Exchange) == []

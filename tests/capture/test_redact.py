@@ -1,0 +1,175 @@
+import pytest
+
+from companion.capture.bodyerror import extract_body_error
+from companion.capture.redact import MASK, is_sensitive_header, mask_tokens, redact_header_value, redact_url
+from tests.support.testsite import make_jwt
+
+JWT = make_jwt(60)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://api.example.com/me?token=abc123", "https://api.example.com/me?token=REDACTED"),
+        ("https://u:p4ss@example.com/x", "https://example.com/x"),
+        ("https://example.com/s?q=shoes&page=2", "https://example.com/s?q=shoes&page=2"),
+        ("https://example.com/cb?code=xyz&state=abc", "https://example.com/cb?code=REDACTED&state=REDACTED"),
+        (f"https://example.com/x?t={JWT}", "https://example.com/x?t=REDACTED"),
+        (f"https://example.com/reset/{JWT}/go", f"https://example.com/reset/{MASK}/go"),
+        ("https://example.com/a?api_key=&x=1", "https://example.com/a?api_key=&x=1"),
+        ("not a url at all", "not a url at all"),
+    ],
+)
+def test_redact_url(url, expected):
+    """Secret query values and userinfo never leave the addon; harmless parameters stay readable."""
+    assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        (f"token {JWT} rejected", "rejected", JWT),
+        ("Bearer abcdefgh12345678 is invalid", "is invalid", "abcdefgh12345678"),
+        ("key sk_live_51HxQ2aBcD3eF4gH5iJ6kL7 revoked", "revoked", "sk_live_51HxQ2aBcD3eF4gH5iJ6kL7"),
+        ("unauthorized_client_credentials_are_not_allowed", "unauthorized_client_credentials_are_not_allowed", "[masked]"),
+    ],
+)
+def test_mask_tokens(text, kept, gone):
+    masked = mask_tokens(text)
+    assert kept in masked and gone not in masked
+
+
+@pytest.mark.parametrize(
+    ("name", "sensitive"),
+    [("Authorization", True), ("Cookie", True), ("X-Api-Key", True), ("X-Auth-Token", True), ("X-Session-Id", True),
+     ("Accept", False), ("WWW-Authenticate", False), ("Content-Type", False), ("Keep-Alive", False)],
+)
+def test_sensitive_headers(name, sensitive):
+    assert is_sensitive_header(name) is sensitive
+
+
+def test_redacted_header_keeps_only_length():
+    assert redact_header_value("Cookie", "sid=abc; theme=dark") == "[redacted: 19 chars]"
+
+
+@pytest.mark.parametrize(
+    ("ctype", "body", "code", "message"),
+    [
+        ("application/json", b'{"error":"invalid_token","error_description":"The access token expired"}', "invalid_token", "The access token expired"),
+        ("application/json", b'{"error":{"code":"AUTH_EXPIRED","message":"Session expired"}}', "AUTH_EXPIRED", "Session expired"),
+        ("application/json", b'{"errors":[{"message":"Not authenticated"}]}', None, "Not authenticated"),
+        ("application/problem+json", b'{"type":"about:blank","title":"Unauthorized","detail":"Token revoked"}', "about:blank", "Token revoked"),
+        ("text/plain", b"Unauthorized", None, "Unauthorized"),
+        ("text/html", b"<html><title>401 Authorization Required</title><body>x</body></html>", None, "401 Authorization Required"),
+        ("application/json", b'{"msg": "bad token ' + JWT.encode() + b'"}', None, f"bad token {MASK}"),
+        ("application/json", b'{"truncated": ', None, '{"truncated":'),
+        ("application/json", b"", None, None),
+        ("application/octet-stream", b"\xff\xfe\x00garbage", None, "\ufffd\ufffd\x00garbage"),
+    ],
+)
+def test_extract_body_error(ctype, body, code, message):
+    """The server's own words count as evidence, with tokens masked; junk never raises."""
+    found = extract_body_error(ctype, body)
+    assert (found or {}).get("code") == code
+    assert (found or {}).get("message") == message
+
+
+def test_extract_body_error_reads_a_bounded_prefix():
+    body = b'{"message": "' + b"x" * 100_000 + b'"}'
+    found = extract_body_error("application/json", body)
+    assert found is None or len(found["message"] or "") <= 300
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['Bearer error=invalid_token', 'Bearer realm="api", error=insufficient_scope', "no token provided"],
+)
+def test_protocol_words_are_not_masked(text):
+    """RFC 6750 error codes in a challenge, and prose, are evidence: they must stay readable."""
+    assert mask_tokens(text) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        *((n, True) for n in ["password", "passwd", "passphrase", "pass", "pin", "session_id", "sessionid", "PHPSESSID",
+                             "jsessionid", "sid", "id_token_hint", "code_verifier", "token_value", "api_key_id", "apiKey",
+                             "X-Functions-Key", "accessToken", "client_secret", "SAMLResponse", "x-csrf-token"]),
+        *((n, False) for n in ["q", "page", "shipping", "passenger", "sidebar", "keyword", "monkey", "lang", "redirect_uri",
+                              "Accept-Encoding", "Keep-Alive", "Sec-Fetch-Site", "X-Request-Id"]),
+    ],
+)
+def test_secret_names_are_judged_by_their_words(name, secret):
+    """A secret's name may put the word anywhere (`session_id`, `api_key_id`); `shipping` has no `pin`."""
+    from companion.capture.redact import is_secret_name
+
+    assert is_secret_name(name) is secret
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.test/login?password=hunter2&user=al", "https://x.test/login?password=REDACTED&user=al"),
+        ("https://x.test/?PHPSESSID=abc&page=2", "https://x.test/?PHPSESSID=REDACTED&page=2"),
+        ("https://x.test/a?x=1;token=abc", "https://x.test/a?x=1;token=REDACTED"),
+        ("https://x.test/cb#access_token=abc&state=xyz&expires_in=3600", "https://x.test/cb#access_token=REDACTED&state=REDACTED&expires_in=3600"),
+        ("https://x.test/a#section-2", "https://x.test/a#section-2"),
+    ],
+)
+def test_redact_url_more_shapes(url, expected):
+    assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "gone"),
+    [
+        ("Link", '<https://x.test/next?token=abc123>; rel="next"', "abc123"),
+        ("Refresh", "0; url=https://x.test/go?session=s3ss10n", "s3ss10n"),
+        ("Location", "https://x.test/cb#access_token=hunter2pass", "hunter2pass"),
+        ("Ocp-Apim-Subscription-Key", "lettersonlykeyvalue", "lettersonlykeyvalue"),
+        ("X-Pass", "abc", "abc"),
+    ],
+)
+def test_header_values_lose_their_secrets(name, value, gone):
+    assert gone not in redact_header_value(name, value)
+
+
+def test_random_tokens_are_masked_wherever_they_stand():
+    """Letters-only keys and short-on-digits tokens are masked too, in paths, neutral params and text."""
+    import random
+    import string
+
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + "-_"
+    for _ in range(500):
+        token = "".join(rng.choice(alphabet) for _ in range(32))
+        letters_only = "".join(rng.choice(string.ascii_letters) for _ in range(40))
+        for secret in (token, letters_only):
+            assert secret not in redact_url(f"https://x.test/r/{secret}/go?x={secret}")
+            assert secret not in mask_tokens(f"key {secret} was revoked")
+
+
+def test_long_adversarial_values_are_capped():
+    """A server controls these strings: whatever their length, what is kept (and scanned) is bounded."""
+    from companion.capture.redact import MAX_TEXT
+
+    for text in ("eyJ" * 32000, "Bearer " * 20000, "a=" * 40000, "https://x.test/?" + "t=1&" * 30000):
+        out = mask_tokens(text)
+        assert len(out) <= MAX_TEXT + 64
+    assert len(redact_url("https://x.test/" + "a/" * 50000)) <= MAX_TEXT + 64
+
+
+@pytest.mark.parametrize(
+    ("run", "token"),
+    [
+        ("jwt-nbf-10-minutes-ahead", False), ("how-to-fix-401-error-in-2024", False),
+        ("unauthorized_client_credentials_are_not_allowed", False), ("session-expired-please-sign-in", False),
+        ("123e4567-e89b-12d3-a456-426614174000", True), ("sk_live_51HxQ2aBcD3eF4gH5iJ6kL7", True),
+        ("AbCdEfGhIjKlMnOpQrStUvWx", True), ("dGhpcyBpcyBhIHNlY3JldCB0b2tlbg==", True),
+    ],
+)
+def test_slugs_are_words_and_tokens_are_tokens(run, token):
+    """Evidence stays readable (`how-to-fix-401-error`), opaque strings are masked."""
+    from companion.capture.redact import is_token_like
+
+    assert is_token_like(run) is token

@@ -1,0 +1,199 @@
+"""The service's HTTP API, on a real aiohttp server with a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from companion.service.app import create_app
+
+TOKEN = "t0ken-for-tests"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def exchange(**overrides) -> dict:
+    now = datetime.now(UTC).isoformat()
+    base = {
+        "flow_id": "f1", "time": now, "method": "GET", "url": "https://api.example.com/me",
+        "scheme": "https", "host": "api.example.com", "port": 443, "path": "/me", "status": 401,
+        "initiator": "https://app.example.com",
+        "request": {"headers": [["Accept", "*/*"]]},
+        "response": {"received": now, "www_authenticate": ['Bearer realm="api"']},
+    }  # fmt: skip
+    base.update(overrides)
+    return base
+
+
+@pytest.fixture
+async def client(aiohttp_client, tmp_path: Path):
+    return await aiohttp_client(create_app(tmp_path, TOKEN))
+
+
+async def test_health_needs_no_token_and_tells_no_data(client):
+    response = await client.get("/api/health")
+    assert response.status == 200
+    assert set(await response.json()) == {"status", "version"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/api/events"), ("GET", "/api/events/x"), ("DELETE", "/api/events"), ("GET", "/api/causes"), ("POST", "/api/ingest")],
+)
+@pytest.mark.parametrize(
+    ("headers", "code", "challenge"),
+    [
+        ({}, "unauthorized", 'Bearer realm="401-companion"'),
+        ({"Authorization": "Bearer wrong"}, "invalid_token", 'Bearer realm="401-companion", error="invalid_token"'),
+        ({"Authorization": f"Basic {TOKEN}"}, "invalid_token", 'Bearer realm="401-companion", error="invalid_token"'),
+    ],
+)
+async def test_every_route_but_health_needs_the_token(client, method, path, headers, code, challenge):
+    """The companion is a well-behaved 401 server: a challenge and a JSON error."""
+    response = await client.request(method, path, headers=headers)
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"] == challenge
+    assert (await response.json())["error"]["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({"Host": "evil.example:8401"}, 421, "bad_host"),
+        ({"Host": "127.0.0.1.nip.io"}, 421, "bad_host"),
+        ({"Origin": "https://evil.example"}, 403, "forbidden_origin"),
+        ({"Origin": "null"}, 403, "forbidden_origin"),
+        ({"Origin": "chrome-extension://abcdefghijklmnop"}, 200, None),
+        ({"Origin": "moz-extension://0f1e2d3c"}, 200, None),
+        ({"Host": "localhost:8401"}, 200, None),
+    ],
+)
+async def test_host_and_origin_are_checked(client, headers, status, code):
+    """A page on the web cannot use the API through DNS rebinding or the proxy (CVE-2025-23217)."""
+    response = await client.get("/api/events", headers={**AUTH, **headers})
+    assert response.status == status
+    assert "Access-Control-Allow-Origin" not in response.headers
+    if code:
+        assert (await response.json())["error"]["code"] == code
+
+
+async def test_ingest_then_list_get_and_clear(client):
+    """An ingested exchange comes back as a diagnosed event, by site and by id, until cleared."""
+    response = await client.post("/api/ingest", json=exchange(), headers=AUTH)
+    assert response.status == 201
+    event = await response.json()
+    assert event["site"] == "example.com" and event["initiator_host"] == "app.example.com"
+    assert event["diagnosis"]["cause"] == "missing_credentials"
+    for site in ("example.com", "api.example.com", "app.example.com"):
+        listed = await (await client.get(f"/api/events?site={site}", headers=AUTH)).json()
+        assert [e["id"] for e in listed["events"]] == [event["id"]]
+    one = await client.get(f"/api/events/{event['id']}", headers=AUTH)
+    assert (await one.json())["id"] == event["id"]
+    assert (await (await client.delete("/api/events", headers=AUTH)).json()) == {"deleted": 1}
+    gone = await client.get(f"/api/events/{event['id']}", headers=AUTH)
+    assert gone.status == 404 and (await gone.json())["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{not json", 400, "bad_json"),
+        (b'{"flow_id": "x"}', 422, "invalid_exchange"),
+        (b"[]", 422, "invalid_exchange"),
+        (b'"text"', 422, "invalid_exchange"),
+        (b"\xff\xfe", 400, "bad_json"),
+        (b'{"a": "' + b"x" * 600_000 + b'"}', 413, "too_large"),
+    ],
+)
+async def test_bad_ingest_is_a_clear_error_and_stores_nothing(client, body, status, code):
+    response = await client.post("/api/ingest", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status == status
+    assert (await response.json())["error"]["code"] == code
+    listed = await (await client.get("/api/events", headers=AUTH)).json()
+    assert listed["events"] == []
+
+
+@pytest.mark.parametrize(("query", "status"), [("limit=0", 400), ("limit=abc", 400), ("limit=501", 400), ("limit=500", 200)])
+async def test_limit_is_validated(client, query, status):
+    response = await client.get(f"/api/events?{query}", headers=AUTH)
+    assert response.status == status
+    if status == 400:
+        assert (await response.json())["error"]["code"] == "bad_request"
+
+
+async def test_causes_catalogue(client):
+    causes = (await (await client.get("/api/causes", headers=AUTH)).json())["causes"]
+    assert {"missing_credentials", "expired_token", "unknown"} <= {c["id"] for c in causes}
+
+
+async def test_unknown_route_is_a_json_404(client):
+    response = await client.get("/api/nope", headers=AUTH)
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_an_exchange_delivered_twice_is_stored_once(client):
+    """The addon retries when an answer is lost; the same flow must not become two events."""
+    first = await (await client.post("/api/ingest", json=exchange(flow_id="same"), headers=AUTH)).json()
+    second = await (await client.post("/api/ingest", json=exchange(flow_id="same"), headers=AUTH)).json()
+    assert second["id"] == first["id"]
+    listed = await (await client.get("/api/events", headers=AUTH)).json()
+    assert len(listed["events"]) == 1
+
+
+async def test_stream_sends_each_new_event(client):
+    """The extension's worker follows new 401s live instead of polling."""
+    response = await client.get("/api/stream", headers=AUTH)
+    assert response.status == 200 and response.headers["Content-Type"].startswith("text/event-stream")
+    assert await response.content.readuntil(b"\n\n") == b": connected\n\n"
+    stored = await (await client.post("/api/ingest", json=exchange(flow_id="live"), headers=AUTH)).json()
+    frame = (await response.content.readuntil(b"\n\n")).decode()
+    lines = dict(line.split(": ", 1) for line in frame.strip().splitlines())
+    assert lines["event"] == "event" and lines["id"] == stored["id"]
+    import json as _json
+
+    data = _json.loads(lines["data"])
+    assert data["cause"] == stored["diagnosis"]["cause"] and data["site"] == "example.com"
+    assert "exchange" not in data
+    response.close()
+
+
+async def test_stream_needs_the_token(client):
+    response = await client.get("/api/stream")
+    assert response.status == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (json.dumps(exchange(status=10**30)).encode(), 422, "invalid_exchange"),
+        (json.dumps(exchange(port=70000)).encode(), 422, "invalid_exchange"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "bad_json"),
+        (json.dumps(exchange(host="\ud800")).encode(), 422, "invalid_exchange"),
+    ],
+    ids=["huge-status", "bad-port", "deep-nesting", "lone-surrogate"],
+)
+async def test_payloads_that_cannot_be_stored_are_refused_not_crashed_on(client, body, status, code):
+    """Nothing a client sends makes the service answer a non-JSON 500 or store half an event."""
+    response = await client.post("/api/ingest", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status == status
+    assert (await response.json())["error"]["code"] == code
+    assert (await (await client.get("/api/events", headers=AUTH)).json())["events"] == []
+
+
+async def test_a_retried_delivery_is_not_streamed_twice(client):
+    """The stream tells of new 401s; a delivery deduplicated by flow id is not one."""
+    stream = await client.get("/api/stream", headers=AUTH)
+    await stream.content.readuntil(b"\n\n")
+    for _ in range(2):
+        await client.post("/api/ingest", json=exchange(flow_id="again"), headers=AUTH)
+    await client.post("/api/ingest", json=exchange(flow_id="other"), headers=AUTH)
+    frames = [(await stream.content.readuntil(b"\n\n")).decode() for _ in range(2)]
+    flow_ids = []
+    for frame in frames:
+        event_id = dict(line.split(": ", 1) for line in frame.strip().splitlines())["id"]
+        flow_ids.append((await (await client.get(f"/api/events/{event_id}", headers=AUTH)).json())["exchange"]["flow_id"])
+    assert flow_ids == ["again", "other"]
+    stream.close()
