@@ -20,7 +20,6 @@ leaves 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import socket
