@@ -7,17 +7,27 @@ PY        := $(VENV)/bin/python
 CHROMIUM  ?= /usr/bin/chromium
 ARGS      ?=
 
-.PHONY: run test test-fast chromium screenshots bench clean
+.PHONY: run test test-fast lint chromium screenshots bench clean
 
 run: $(VENV)/.installed
 	$(VENV)/bin/companion run $(ARGS)
 
-test: $(VENV)/.installed-test chromium node_modules/.installed
+test: lint chromium
 	$(PY) -m pytest $(ARGS)
 
 # Everything but the real-browser tests.
-test-fast: $(VENV)/.installed-test
+test-fast: lint
 	$(PY) -m pytest -m "not browser" $(ARGS)
+
+# Static checks and the extension's unit tests: ruff and mypy for Python, ESLint and node's
+# test runner for the extension's JavaScript.
+lint: $(VENV)/.installed-test node_modules/.installed
+	$(VENV)/bin/ruff check companion tests bench scripts/build-extension
+	$(VENV)/bin/mypy
+	@if [ -x node_modules/.bin/eslint ]; then \
+		node_modules/.bin/eslint extension tests/extension eslint.config.mjs && node --test tests/extension/; \
+	elif [ -n "$$CI" ]; then echo "node_modules missing in CI: install Node.js and npm" >&2; exit 1; \
+	else echo "npm not found: ESLint and the extension's unit tests were skipped (install Node.js)"; fi
 
 $(VENV)/.python:
 	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -32,7 +42,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-# web-ext (Mozilla's linter for the Firefox build), pinned by package-lock.json.
+# web-ext (Mozilla's linter for the Firefox build) and ESLint, pinned by package-lock.json.
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the Firefox lint test will say so (install Node.js)"; fi

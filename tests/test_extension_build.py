@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+import companion
 from tests.conftest import IN_CI, ROOT
 
 BUILD = ROOT / "scripts" / "build-extension"
 SOURCE_MANIFEST = json.loads((ROOT / "extension" / "manifest.json").read_text())
-VERSION = SOURCE_MANIFEST["version"]
+VERSION = companion.__version__
 IMPORT = re.compile(r"""(?:^|\n)\s*import\s[^;]*?from\s+["'](\.{1,2}/[^"']+)["']|<(?:script|link)[^>]+(?:src|href)="([^":]+)\"""")
 
 
@@ -67,13 +67,13 @@ def test_zip_holds_every_file_its_manifest_and_code_name(built: dict[str, Path],
 @pytest.mark.parametrize(
     ("browser", "present", "absent"),
     [
-        ("chromium", {"background.service_worker": "background.js", "minimum_chrome_version": "120"}, ["browser_specific_settings"]),
+        ("chromium", {"background.service_worker": "background/main.js", "minimum_chrome_version": "120"}, ["browser_specific_settings"]),
         (
             "firefox",
             {
-                "background.scripts": ["background.js"],
+                "background.scripts": ["background/main.js"],
                 "browser_specific_settings.gecko.id": "401-companion@example.invalid",
-                "browser_specific_settings.gecko.strict_min_version": "128.0",
+                "browser_specific_settings.gecko.strict_min_version": "142.0",
             },
             ["minimum_chrome_version", "background.service_worker"],
         ),
@@ -92,21 +92,33 @@ def test_manifest_is_generated_per_browser(built: dict[str, Path], browser: str,
     assert (built["build"] / browser / "manifest.json").is_file()
 
 
+def test_the_unpacked_source_carries_the_package_version_too():
+    """The extension loaded unpacked from extension/ reports the same version as the builds."""
+    assert SOURCE_MANIFEST["version"] == companion.__version__
+
+
+def test_nothing_but_the_extension_is_shipped(built: dict[str, Path]):
+    """Tooling files beside the sources (README, the package.json for node's tests) stay out."""
+    _, names, _ = read_zip(built["dist"] / f"401-companion-chromium-{VERSION}.zip")
+    assert not {"README.md", "package.json"} & names
+
+
 def test_web_ext_lint_is_clean(built: dict[str, Path]):
-    """Mozilla's linter finds no error, warning or notice in the Firefox build (in CI it must run)."""
-    npx = shutil.which("npx")
-    if npx is None:
+    """Mozilla's linter (the pinned web-ext of package-lock.json, never a download) finds no
+    error, warning or notice in the Firefox build (in CI it must run)."""
+    web_ext = ROOT / "node_modules" / ".bin" / "web-ext"
+    if not web_ext.exists():
         if IN_CI:
-            pytest.fail("npx is missing in CI: install Node.js so that web-ext lint runs")
-        pytest.skip("npx not found (install Node.js, then `npm install` for web-ext)")
+            pytest.fail("node_modules/.bin/web-ext is missing in CI: `make test` runs `npm ci` first")
+        pytest.skip("web-ext not installed (install Node.js, then `npm ci`)")
     result = subprocess.run(
-        [npx, "--yes", "web-ext", "lint", "--source-dir", str(built["build"] / "firefox"), "--output", "json", "--warnings-as-errors"],
+        [str(web_ext), "lint", "--source-dir", str(built["build"] / "firefox"), "--output", "json", "--warnings-as-errors"],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )  # fmt: skip
     start = result.stdout.find("{")
     assert start != -1, f"web-ext lint printed no report:\n{result.stdout}\n{result.stderr}"
     report = json.loads(result.stdout[start:])
-    problems = [f"{m['type']}: {m['code']} {m.get('file', '')}: {m['message']}" for m in report["errors"] + report["warnings"] + report["notices"]]
+    problems = [f"{m.get('_type', m.get('type'))}: {m['code']} {m.get('file', '')}: {m['message']}" for m in report["errors"] + report["warnings"] + report["notices"]]
     assert problems == [] and result.returncode == 0, "\n".join(problems) or result.stderr
 
 

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from companion.diagnosis import diagnose
-from companion.diagnosis.models import Diagnosis, Exchange
+from companion.diagnosis.catalogue import get_cause
+from companion.diagnosis.models import Diagnosis, Exchange, Fix
 from companion.errors import IngestError
 from companion.net.sites import host_of_origin, site_of
 from companion.service.models import Event
@@ -27,11 +28,13 @@ log = logging.getLogger(__name__)
 
 
 def _fallback_diagnosis(exc: Exception) -> Diagnosis:
+    unknown = get_cause("unknown")
     return Diagnosis(
         cause="unknown",
         confidence=0.0,
-        title="The cause could not be worked out",
+        title=unknown.title,
         summary=f"The companion failed while diagnosing this exchange ({exc.__class__.__name__}); the exchange was kept.",
+        fixes=[Fix.model_validate(fix.as_json()) for fix in unknown.fixes],
     )
 
 

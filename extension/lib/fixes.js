@@ -18,18 +18,6 @@ export class FixError extends Error {
 /** Fixes that destroy something the person may want: the popup asks once before these. */
 export const DESTRUCTIVE_FIXES = new Set(["clear_cookies", "clear_site_data"]);
 
-/** Button labels for fixes whose event did not bring a title. */
-export const DEFAULT_TITLES = {
-  clear_cookies: "Clear this site's cookies",
-  clear_site_data: "Clear all site data",
-  reload: "Reload without cache",
-  open_private_window: "Open in a private window",
-  open_login: "Open the sign-in page",
-  open_https: "Open over https",
-  copy_report: "Copy a report",
-  manual: "Show the steps",
-};
-
 // Browsing data `clear_site_data` removes per origin; cookies go through removeSiteCookies,
 // which also reaches partitioned cookies and every subdomain.
 const SITE_DATA_TYPES = {
@@ -132,10 +120,6 @@ export async function runFix(fixId, context) {
   const fix = Object.hasOwn(FIXES, fixId) ? FIXES[fixId] : null;
   if (!fix) throw new FixError(`This version of the extension does not know the fix "${fixId}".`);
   return fix(context);
-}
-
-export function isKnownFix(fixId) {
-  return Object.hasOwn(FIXES, fixId);
 }
 
 /** The question asked before a destructive fix. */

@@ -65,3 +65,9 @@ function parseUrl(url) {
     return null;
   }
 }
+
+/** Whether an event (or its stream summary) belongs to a tab showing `host`: mirrors the
+ * API's `site=` filter, the event's host or the page that made the request. */
+export function eventConcerns(event, host) {
+  return isWithinSite(event.host, host) || Boolean(event.initiator_host && isWithinSite(event.initiator_host, host));
+}

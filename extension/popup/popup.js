@@ -3,7 +3,7 @@
 // a tab of its own, by tests or by a person who wants it to stay open).
 import browser from "../lib/browser.js";
 import * as api from "../lib/api.js";
-import { DEFAULT_TITLES, DESTRUCTIVE_FIXES, confirmQuestion, runFix } from "../lib/fixes.js";
+import { DESTRUCTIVE_FIXES, confirmQuestion, runFix } from "../lib/fixes.js";
 import * as settings from "../lib/settings.js";
 import { webHostname } from "../lib/site.js";
 
@@ -153,16 +153,14 @@ function eventList(events) {
   return list;
 }
 
+// Every cause of the catalogue offers a report for support; the titles come with the event.
 function fixButtons(fixes) {
-  const ids = fixes.map((f) => f.id);
-  // A report for support is always possible, whatever the diagnosis offered.
-  const all = ids.includes("copy_report") ? fixes : [...fixes, { id: "copy_report" }];
-  return el("div", { class: "fixes" }, ...all.map((fix) =>
+  return el("div", { class: "fixes" }, ...fixes.map((fix) =>
     el("button", {
       type: "button",
       "data-fix": fix.id,
       class: DESTRUCTIVE_FIXES.has(fix.id) ? "fix destructive" : "fix",
-    }, fix.title || DEFAULT_TITLES[fix.id] || fix.id)));
+    }, fix.title || fix.id)));
 }
 
 // ---- fixes -------------------------------------------------------------------------------

@@ -89,9 +89,9 @@ class Browser:
 def launch(companion: Companion, profile: Path, *, api_through_proxy: bool = False, **options) -> Iterator[Browser]:
     """Chromium with the extension, browsing through `companion`'s proxy (loopback included).
 
-    The extension's own calls to the API go direct unless `api_through_proxy`: mitmproxy
-    buffers whole responses, so the live stream (`/api/stream`) never gets through it and the
-    extension would fall back to polling (what `api_through_proxy=True` is for)."""
+    The extension's own calls to the API go direct, as with a browser set to bypass the proxy
+    for 127.0.0.1; `api_through_proxy` sends them through the companion's own proxy, as a
+    browser that proxies loopback does (the addon then lets the live stream pass unbuffered)."""
     from playwright.sync_api import sync_playwright
 
     bypass = "<-loopback>" if api_through_proxy else f"<-loopback>;127.0.0.1:{companion.api_port}"

@@ -197,3 +197,20 @@ async def test_a_retried_delivery_is_not_streamed_twice(client):
         flow_ids.append((await (await client.get(f"/api/events/{event_id}", headers=AUTH)).json())["exchange"]["flow_id"])
     assert flow_ids == ["again", "other"]
     stream.close()
+
+
+async def test_a_diagnosis_that_fails_keeps_the_event_with_the_checklist(client, monkeypatch):
+    """A bug in the diagnosis costs the diagnosis, never the event: it is stored as unknown,
+    says the companion failed, and still offers the general fixes (with their titles)."""
+    from companion.service import pipeline
+
+    def broken(exchange):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(pipeline, "diagnose", broken)
+    response = await client.post("/api/ingest", json=exchange(flow_id="f-broken"), headers=AUTH)
+    assert response.status == 201
+    diagnosis = (await response.json())["diagnosis"]
+    assert diagnosis["cause"] == "unknown" and "failed while diagnosing" in diagnosis["summary"]
+    fixes = {fix["id"]: fix["title"] for fix in diagnosis["fixes"]}
+    assert "copy_report" in fixes and all(fixes.values())
