@@ -121,12 +121,17 @@ class Companion:
     def token(self) -> str:
         return (self.data_dir / "token").read_text().strip()
 
-    def api(self, method: str, path: str, token: str | None = "default", headers: dict | None = None) -> tuple[int, dict]:
+    def api(
+        self, method: str, path: str, token: str | None = "default", headers: dict | None = None, body: object = None
+    ) -> tuple[int, dict]:
         conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=10)
         sent = dict(headers or {})
         if token:
             sent["Authorization"] = f"Bearer {self.token if token == 'default' else token}"
-        conn.request(method, path, headers=sent)
+        payload = None if body is None else json.dumps(body).encode()
+        if payload is not None:
+            sent["Content-Type"] = "application/json"
+        conn.request(method, path, body=payload, headers=sent)
         response = conn.getresponse()
         body = response.read()
         conn.close()

@@ -16,6 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp import web
@@ -366,3 +367,31 @@ def test_manual_shows_the_steps_and_screenshots(browser: Browser, companion: Com
     background = popup.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)"
     popup.screenshot(path=str(SCREENSHOTS / "popup-dark.png"))
+
+
+def test_clearing_one_hosted_app_leaves_its_sibling_apps_alone(browser: Browser, companion: Companion):
+    """`myapp.vercel.app` and `other.vercel.app` are two sites by today's public suffix list:
+    clearing the cookies of one app never signs the person out of another app on the platform."""
+    now = datetime.now(UTC).isoformat()
+    status, event = companion.api("POST", "/api/ingest", body={
+        "flow_id": "vercel-1", "time": now, "method": "GET", "url": "http://myapp.vercel.app/api/me",
+        "scheme": "http", "host": "myapp.vercel.app", "port": 80, "path": "/api/me", "status": 401,
+        "request": {"cookies": [{"name": "session", "length": 32}]},
+        "response": {"received": now, "set_cookies": [{"name": "session", "deletes": True}]},
+    })  # fmt: skip
+    assert status == 201 and event["site"] == "myapp.vercel.app"
+    browser.context.add_cookies([
+        {"name": "session", "value": "m", "domain": "myapp.vercel.app", "path": "/"},
+        {"name": "pref", "value": "p", "domain": ".myapp.vercel.app", "path": "/"},
+        {"name": "api_sess", "value": "a", "domain": "api.myapp.vercel.app", "path": "/"},
+        {"name": "session", "value": "o", "domain": "other.vercel.app", "path": "/"},
+        {"name": "pref", "value": "q", "domain": ".other.vercel.app", "path": "/"},
+    ])  # fmt: skip
+    # The app's page in a tab (no network here: the browser answers for the app itself).
+    browser.context.route("http://myapp.vercel.app/**", lambda route: route.fulfill(body="<h1>my app</h1>", content_type="text/html"))
+    _, popup = open_popup(browser, companion, "http://myapp.vercel.app/")
+    result = run_fix(popup, "expired_session", "clear_cookies", confirm=True)
+    assert "Removed 3 cookies for myapp.vercel.app" in result, result
+    assert sorted((c["domain"].lstrip("."), c["name"]) for c in all_cookies(browser)) == [
+        ("other.vercel.app", "pref"), ("other.vercel.app", "session"),
+    ]  # fmt: skip
