@@ -77,16 +77,22 @@ def load_or_create_token(data_dir: Path) -> str:
         return existing
     token = secrets.token_urlsafe(32)
     path = data_dir / TOKEN_FILE
+    # Written whole to a private temporary file, then linked into place: another process
+    # never reads a half-written token, and of two racing processes exactly one link wins.
+    draft = data_dir / f".{TOKEN_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(token + "\n")
+        os.link(draft, path)
     except FileExistsError:
-        # Another process created it between our read and our write: theirs wins.
+        # Another process linked its token first: theirs wins.
         again = read_token(data_dir)
         if again:
             return again
         raise ConfigError(f"the token file {path} exists but is empty or unreadable") from None
     except OSError as exc:
         raise ConfigError(f"cannot write the token file {path}: {exc.strerror or exc}") from exc
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
+    finally:
+        draft.unlink(missing_ok=True)
     return token

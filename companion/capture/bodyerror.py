@@ -29,8 +29,8 @@ def _short(value: Any) -> str | None:
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         return None
-    text = _SPACE.sub(" ", value).strip()
-    return mask_tokens(text[:_MAX_FIELD])
+    # Masked first, then cut: a token that straddles the cut must not leave its head behind.
+    return mask_tokens(_SPACE.sub(" ", value).strip())[:_MAX_FIELD]
 
 
 def _from_json(doc: Any) -> dict[str, str | None] | None:

@@ -15,10 +15,11 @@ import re
 from typing import Any
 
 from companion.capture.jwt import unverified_jwt
+from companion.capture.keys import key_prefix
 from companion.capture.redact import is_token_like, redact_url, redacted_marker
 from companion.net.challenge import parse_challenges
 
-__all__ = ["describe_api_key", "describe_authorization", "fingerprint", "scheme_of"]
+__all__ = ["basic_parts", "describe_api_key", "describe_authorization", "fingerprint", "scheme_of"]
 
 # An auth scheme as it is met in practice: a short word followed by whitespace or the end.
 # (RFC 9110 allows any token characters, but so does a bare token pasted without a scheme,
@@ -29,8 +30,6 @@ _KNOWN_SCHEMES = frozenset(
      "scram-sha-1", "scram-sha-256", "vapid", "dpop", "apikey", "key", "oauth", "privatetoken", "concealed"}
 )
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
-# API keys that clients send as the Basic user name (Stripe, GitHub, Slack, AWS …).
-_KEY_PREFIXES = ("sk_", "pk_", "rk_", "sk-", "ghp_", "gho_", "ghs_", "github_pat_", "xoxb-", "xoxp-", "akia", "glpat-")
 _PLACEHOLDERS = {"undefined", "null", "none", "nil", "[object object]", "false", "true", "bearer"}
 
 def fingerprint(value: str | bytes, key: bytes) -> str:
@@ -54,6 +53,16 @@ def scheme_of(value: str) -> str | None:
     if match.end() == len(text) or not _PLAIN_WORD.fullmatch(word):
         return None
     return word
+
+
+def basic_parts(payload: str) -> list[str]:
+    """The user name and password of a Basic payload, as sent; [] when it does not decode."""
+    try:
+        text = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return []
+    user, sep, password = text.partition(":")
+    return [user, password] if sep else [user]
 
 
 def _basic(payload: str, problems: list[str]) -> dict[str, Any]:
@@ -83,8 +92,13 @@ def _basic(payload: str, problems: list[str]) -> dict[str, Any]:
     non_ascii = [part for part, value in (("user", user), ("password", password)) if not value.isascii()]
     if non_ascii:
         out["params"] = {"encoding": encoding, "non_ascii": ",".join(non_ascii)}
-    # Some APIs take the key as the user name with no password: then the "user" is a secret.
-    key_like = is_token_like(user) or user.lower().startswith(_KEY_PREFIXES) or (not password and len(user) >= 16)
+    # Some APIs take the key as the user name with no password (Stripe), or as the password of
+    # a fixed user (Mailgun's "api"): the key's documented prefix says so, and the "user" is
+    # then a secret.
+    known = key_prefix(user) or key_prefix(password)
+    if known:
+        out.setdefault("params", {}).update(key_prefix=known[0], key_kind=known[1])
+    key_like = is_token_like(user) or key_prefix(user) is not None or (not password and len(user) >= 16)
     out["username"] = redacted_marker(user) if key_like else user
     out["password_length"] = len(password)
     if not user and not password:
@@ -154,6 +168,7 @@ def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, 
         jwt_info = unverified_jwt(text.strip("\"'"))
         if jwt_info:
             out["jwt"] = jwt_info
+        out.update(_prefix_params(text.strip("\"'")))
         return out
 
     credentials = text[len(scheme) :].strip()
@@ -187,8 +202,14 @@ def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, 
         jwt_info = unverified_jwt(credentials)
         if jwt_info:
             out["jwt"] = jwt_info
+        out.update(_prefix_params(credentials))
     out["problems"] = list(dict.fromkeys(problems))
     return out
+
+
+def _prefix_params(secret: str) -> dict[str, Any]:
+    known = key_prefix(secret)
+    return {"params": {"key_prefix": known[0], "key_kind": known[1]}} if known else {}
 
 
 def describe_api_key(value: str, *, source: str, key: bytes) -> dict[str, Any]:
@@ -210,4 +231,5 @@ def describe_api_key(value: str, *, source: str, key: bytes) -> dict[str, Any]:
     jwt_info = unverified_jwt(stripped)
     if jwt_info:
         out["jwt"] = jwt_info
+    out.update(_prefix_params(stripped))
     return out

@@ -19,13 +19,19 @@ from mitmproxy.net.http import cookies as mcookies
 
 from companion.capture.bodyerror import MAX_BODY_BYTES, extract_body_error
 from companion.capture.credentials import (
+    basic_parts,
     describe_api_key,
     describe_authorization,
     fingerprint,
+    scheme_of,
 )
+from companion.capture.jwt import looks_like_jwt
+from companion.capture.keys import key_prefix
 from companion.capture.redact import (
-    API_KEY_HEADERS,
     API_KEY_QUERY_PARAMS,
+    MASK,
+    is_credential_header,
+    is_secret_name,
     mask_tokens,
     redact_header_value,
     redact_url,
@@ -47,6 +53,8 @@ MAX_HEADER_VALUE = 1024
 MAX_CHALLENGES = 16
 MAX_COOKIES = 64
 MAX_CREDENTIALS = 16
+# Headers read on their own below, never as API keys.
+_OWN_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 def initiator_of(origin: str | None, referer: str | None) -> str | None:
@@ -158,13 +166,18 @@ def _credentials(request: http.Request, key: bytes) -> tuple[list[dict], list[di
         for v in request.headers.get_all("proxy-authorization")
     ]
     for name, value in request.headers.items(multi=True):
-        if name.lower() in API_KEY_HEADERS:
+        if name.lower() not in _OWN_HEADERS and is_credential_header(name):
             creds.append(describe_api_key(value, source=f"request.header.{name.lower()}", key=key))
-    query = urlsplit(request.url).query
+    path, _, query = request.path.partition("?")
     if query:
         for name, value in parse_qsl(query, keep_blank_values=True):
             if name.lower() in API_KEY_QUERY_PARAMS:
                 creds.append(describe_api_key(value, source=f"request.query.{name.lower()}", key=key))
+    for segment in path.split("/"):
+        # A key in the URL path (Telegram's /bot<token>/…): only a JWT or a key of a known
+        # form counts, never an id that merely looks random.
+        if 16 <= len(segment) <= 4096 and (key_prefix(segment) or looks_like_jwt(segment)):
+            creds.append(describe_api_key(segment, source="request.path", key=key))
     return creds, proxy
 
 
@@ -263,7 +276,56 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
     }
     exchange["truncated"] = truncated
     try:  # one C-speed check; the walk only for the rare exchange carrying undecodable bytes
-        json.dumps(exchange, ensure_ascii=False).encode("utf-8")
+        dumped = json.dumps(exchange, ensure_ascii=False)
+        dumped.encode("utf-8")
     except UnicodeEncodeError:
-        return _scrubbed(exchange)
+        exchange = _scrubbed(exchange)
+        dumped = json.dumps(exchange, ensure_ascii=False)
+    # Whatever the server echoed of the request's own secrets (a password in a message, the
+    # rejected token quoted back) is masked whatever it looks like: matched, not guessed.
+    echoed = [secret for secret in request_secrets(request) if secret in dumped]
+    if echoed:
+        exchange["response"] = _without(exchange["response"], echoed)
+        exchange["reason"] = _without(exchange["reason"], echoed)
     return exchange
+
+
+# Secrets shorter than this are not matched: "1234" would mask every number in the exchange.
+_MIN_ECHO = 6
+
+
+def request_secrets(request: http.Request) -> list[str]:
+    """The secret values the request carried, longest first: credentials (and the parts of a
+    Basic pair), cookie values, credential headers, secret query values, keys in the path."""
+    found: list[str] = []
+    for name, value in request.headers.items(multi=True):
+        lowered = name.lower()
+        if lowered in {"authorization", "proxy-authorization"}:
+            scheme = scheme_of(value)
+            secret = value.strip()[len(scheme) :].strip() if scheme else value.strip()
+            found.append(secret)
+            if scheme and scheme.lower() == "basic":
+                found += basic_parts(secret)
+        elif lowered == "cookie":
+            found += [v for _, v in mcookies.parse_cookie_header(value)]
+        elif is_credential_header(name):
+            found.append(value.strip())
+    path, _, query = request.path.partition("?")
+    found += [v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in API_KEY_QUERY_PARAMS or is_secret_name(n)]
+    found += [segment for segment in path.split("/") if key_prefix(segment) or looks_like_jwt(segment)]
+    unique = {secret for secret in found if len(secret) >= _MIN_ECHO}
+    return sorted(unique, key=len, reverse=True)
+
+
+def _without(value: Any, secrets: list[str]) -> Any:
+    """`value` with every occurrence of each secret replaced by the mask, at any depth."""
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: _without(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without(v, secrets) for v in value]
+    return value

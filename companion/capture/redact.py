@@ -17,6 +17,7 @@ __all__ = [
     "API_KEY_QUERY_PARAMS",
     "MASK",
     "MAX_TEXT",
+    "is_credential_header",
     "is_secret_name",
     "is_sensitive_header",
     "is_token_like",
@@ -40,6 +41,14 @@ API_KEY_HEADERS = frozenset(
 API_KEY_QUERY_PARAMS = frozenset(
     {"api_key", "apikey", "api-key", "key", "access_token", "token", "auth", "auth_token"}
 )
+
+# A request header named with one of these words carries a credential (`X-Shopify-Access-Token`,
+# `PRIVATE-TOKEN`, `DD-API-KEY`, `X-Auth-Email`), unless it is one of the protocol's own.
+_CREDENTIAL_WORDS = frozenset(
+    {"token", "key", "apikey", "secret", "session", "signature", "access", "password", "passwd", "jwt", "credential",
+     "credentials", "sessionid", "sid"}
+)  # fmt: skip
+_NOT_CREDENTIAL_HEADERS = frozenset({"idempotency-key", "x-idempotency-key", "sec-websocket-key", "sec-websocket-accept"})
 
 # Header names whose values are secrets, whatever they look like.
 _SECRET_HEADERS = frozenset(
@@ -69,6 +78,9 @@ _JWT_RUN = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4
 # parameters (`Bearer error=invalid_token`) and prose ("token provided") stay readable.
 _BEARER_RUN = re.compile(r"(?i)\b(bearer|basic|token)\s++(?=[A-Za-z._~+/=-]{0,256}\d)[A-Za-z0-9._~+/=-]{8,}+")
 _LONG_RUN = re.compile(r"[A-Za-z0-9_~+/=.-]{20,}+")
+# Words run together in PascalCase or camelCase (`InvalidAuthenticationTokenTenant`): an error
+# code, not a secret. Every capital starts a word of at least three letters, and no digit.
+_WORDS_IN_CASE = re.compile(r"[a-z]{0,20}(?:[A-Z][a-z]{2,20}){2,16}+")
 _URL_IN_TEXT = re.compile(r"(?i)\bhttps?://[^\s<>\"',;]++")
 # `name=value` pairs inside free text (`Refresh: 0; url=…`, `Link: <…>; rel=…`, messages).
 _PAIR_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}+)=([^\s&;,#\"'<>]++)")
@@ -95,7 +107,7 @@ def is_token_like(run: str) -> bool:
     (few separators) is a token when it mixes letters and digits or switches case like
     random text; a slug of short words (`jwt-nbf-10-minutes-ahead`) only when it still looks
     random: mostly digits (a UUID), switching case, or mixed case with digits."""
-    if len(run) < 20:
+    if len(run) < 20 or _WORDS_IN_CASE.fullmatch(run):
         return False
     letters = sum(c.isalpha() for c in run)
     digits = sum(c.isdigit() for c in run)
@@ -137,6 +149,18 @@ def mask_tokens(text: str) -> str:
     return _mask_runs(text)
 
 
+def is_credential_header(name: str) -> bool:
+    """Whether a request header of this name carries a credential: an API key or a token in a
+    vendor's own header. CORS, fetch-metadata and CSRF headers are the protocol's, not keys."""
+    lowered = name.lower()
+    if lowered in _NOT_CREDENTIAL_HEADERS or lowered.startswith(("access-control-", "sec-")) or "csrf" in lowered or "xsrf" in lowered:
+        return False
+    if lowered in API_KEY_HEADERS:
+        return True
+    words = _NAME_WORDS.findall(_CAMEL.sub("_", name).lower())
+    return any(word in _CREDENTIAL_WORDS or word.startswith("auth") for word in words)
+
+
 def redacted_marker(value: str) -> str:
     return f"[redacted: {len(value)} chars]"
 
@@ -145,7 +169,7 @@ def is_sensitive_header(name: str) -> bool:
     lowered = name.lower()
     if lowered in _SAFE_HEADERS:
         return False
-    return lowered in _SECRET_HEADERS or lowered in API_KEY_HEADERS or is_secret_name(lowered)
+    return lowered in _SECRET_HEADERS or is_secret_name(lowered) or is_credential_header(lowered)
 
 
 def redact_header_value(name: str, value: str) -> str:

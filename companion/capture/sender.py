@@ -60,8 +60,11 @@ class Sender:
     def submit(self, exchange: dict[str, Any]) -> None:
         """Queue one exchange; never blocks beyond a lock held for a few instructions."""
         with self._cond:
-            if len(self._buffer) >= self._capacity:
-                self._buffer.popleft()
+            # The item being posted is no longer waiting: it neither counts against the
+            # capacity nor is dropped (it would be delivered all the same, and counted twice).
+            in_flight = 1 if self._busy and self._buffer else 0
+            if len(self._buffer) - in_flight >= self._capacity:
+                del self._buffer[in_flight]
                 self.stats.dropped_overflow += 1
             self._buffer.append(exchange)
             self.stats.waiting = len(self._buffer)

@@ -143,8 +143,10 @@ def test_service_down_never_blocks_and_overflow_is_counted(data_dir):
         elapsed = time.monotonic() - started
         stats = addon.sender.stats
         assert stats.sent == 0
-        assert stats.waiting <= 5
-        assert stats.dropped_overflow >= 45
+        # Five wait; one more may be on its way to the service at that moment (never dropped).
+        assert stats.waiting <= 5 + 1
+        assert stats.dropped_overflow >= 50 - 6
+        assert stats.dropped_overflow + stats.waiting == 50
     # Not a timing assertion on speed, only a sanity bound far above any real cost:
     # 50 hooks that waited on a dead service would take 50 connection attempts.
     assert elapsed < 30

