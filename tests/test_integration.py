@@ -28,7 +28,7 @@ SCENARIOS = [
     ("no credentials", "/basic", {}, 401, "missing_credentials"),
     ("wrong basic password", "/basic", {"Authorization": basic("alice", WRONG_PASSWORD)}, 401, "invalid_credentials"),
     ("expired jwt", "/bearer", {"Authorization": f"Bearer {EXPIRED_JWT}"}, 401, "expired_token"),
-    ("no challenge", "/no-challenge", {"Authorization": f"Bearer {EXPIRED_JWT[:20]}opaque"}, 401, "missing_challenge"),
+    ("token refused, no challenge", "/no-challenge", {"Authorization": f"Bearer {EXPIRED_JWT[:20]}opaque"}, 401, "invalid_token"),
     ("proxy wants credentials", "/proxy-auth", {}, 407, "proxy_auth_required"),
     ("api key rejected, no challenge", "/no-challenge", {"X-Api-Key": API_KEY}, 401, "invalid_api_key"),
 ]

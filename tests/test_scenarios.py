@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -182,9 +183,11 @@ SCENARIOS = [
     # ip_blocked
     S("IP blocked by region, good token", Call("/s/geo", lambda: bearer(good_jwt())), "ip_blocked",
       absent=("expired_token", "invalid_token"), words=("IP address",)),
-    # missing_challenge
-    S("401 without WWW-Authenticate", Call("/no-challenge", lambda: bearer("opq_some_token_0a1b2c3d4e5f")), "missing_challenge",
-      words=("no WWW-Authenticate",)),
+    # missing_challenge is a symptom: beside the root cause, or beside unknown when nothing tells
+    S("token refused by a server that sends no challenge", Call("/no-challenge", lambda: bearer("opq_some_token_0a1b2c3d4e5f")),
+      "invalid_token", also=("missing_challenge",), words=("Unauthorized",)),
+    S("a bare 401 after a token that looks fine", Call("/s/bare", lambda: bearer("opq_some_token_0a1b2c3d4e5f")),
+      "unknown", also=("missing_challenge",), words=("nothing in the exchange shows why",)),
     # digest_stale_nonce: the password was right, the nonce old
     S("digest: right password, stale nonce",
       Call("/s/digest", lambda: {"Authorization": digest_authorization("alice", PASSWORD, "GET", "/s/digest", digest_nonce(now() - 600))}),
@@ -199,16 +202,24 @@ SCENARIOS = [
     # auth_loop: as the symptom beside a root cause, and alone
     S("expired token retried in a loop", Call("/s/jwt", lambda: bearer(make_jwt(-300))), "expired_token",
       also=("auth_loop",), repeat=3, words=("5 minutes",)),
-    S("same request refused three times", Call("/s/loop", {"Cookie": "lang=en"}), "auth_loop", repeat=3,
-      words=("3rd 401", "/s/loop"), unsaid=("credential",)),
+    S("same request refused three times", Call("/s/loop", {"Cookie": "lang=en"}), "missing_credentials", also=("auth_loop",),
+      repeat=3, words=("lang (preference)",)),
     # insecure_transport
     S("https-only API over http", Call("/s/https-only", lambda: bearer(good_jwt())), "insecure_transport",
       absent=("expired_token", "invalid_token"), words=("only over https", "http://localhost:{port}/s/https-only")),
     S("Secure cookie cannot go over http", Call("/s/secure/account", send_cookies=True), "insecure_transport",
       host="intranet.test", before=(Call("/s/secure/login"),), words=('"secure_sid"', "http://intranet.test")),
     # unknown: nothing on the wire says why; never a confident wrong answer
-    S("legacy scheme, unrelated cookie", Call("/s/legacy", {"Cookie": "lang=en"}), "unknown"),
-    S("one bare refusal, unrelated cookie", Call("/s/loop", {"Cookie": "lang=en"}), "unknown"),
+    S("legacy scheme, a cookie of unknown purpose", Call("/s/legacy", {"Cookie": "cart=3"}), "unknown"),
+    S("one bare refusal, a cookie of unknown purpose", Call("/s/loop", {"Cookie": "cart=3"}), "unknown"),
+    # cookies that sign nobody in are no credentials
+    S("only a language cookie", Call("/s/legacy", {"Cookie": "lang=en"}), "missing_credentials", words=("lang (preference)",)),
+    S("only analytics, consent and CSRF cookies",
+      Call("/s/jwt", {"Cookie": "_ga=GA1.1.123.456; _gid=GA1.1.789; OptanonConsent=isGpcEnabled=0; csrftoken=abc123"}),
+      "missing_credentials", absent=("expired_session", "unknown"), words=("_ga (analytics)", "csrftoken (csrf)")),
+    # credentials_stripped: the token left the client, the application never saw it
+    S("token dropped by a front server", Call("/s/behind-proxy", {"Authorization": "Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}),
+      "credentials_stripped", words=("no credentials arrived", "not provided")),
 ]  # fmt: skip
 
 
@@ -293,7 +304,10 @@ def test_every_cause_has_a_scenario() -> None:
     """The issue's bar: each cause id of DESIGN.md is produced by the site at least once."""
     from companion.diagnosis.catalogue import CAUSES
 
-    assert {s.cause for s in SCENARIOS} == set(CAUSES)
+    # Symptoms are never the primary cause: they show in `also` (scenarios above); the
+    # redirect needs two requests (test_a_redirect_that_drops_the_token_is_named).
+    produced = {s.cause for s in SCENARIOS} | {a for s in SCENARIOS for a in s.also} | {"redirect_dropped_credentials"}
+    assert produced == set(CAUSES)
 
 
 @pytest.mark.parametrize(
@@ -312,3 +326,19 @@ def test_the_right_credentials_work(companion: Companion, site: Site, path: str,
     """The scenario routes are real: with the right credentials each one answers 200, so the
     401s above come from what was wrong, not from a site that refuses everything."""
     assert companion.through_proxy("GET", f"{site.origin}{path}", headers())[0] == 200
+
+
+def test_a_redirect_that_drops_the_token_is_named(companion: Companion, site: Site) -> None:
+    """A client with a token is redirected to another origin and follows without it (as
+    browsers, curl -L and most HTTP clients do): the 401 there is the redirect's doing."""
+    token = good_jwt()
+    first = f"http://localhost:{site.port}/s/moved?case=redirect"
+    status, _ = companion.through_proxy("GET", first, {"Authorization": f"Bearer {token}"})
+    assert status == 307
+    target = f"http://127.0.0.1:{site.port}/s/jwt?case=redirect"
+    status, _ = companion.through_proxy("GET", target)
+    assert status == 401
+    diagnosis = companion.wait_event(target)["diagnosis"]
+    assert diagnosis["cause"] == "redirect_dropped_credentials", diagnosis
+    assert f"localhost:{site.port}/s/moved" in diagnosis["summary"] and "307" in diagnosis["summary"]
+    assert token not in json.dumps(diagnosis)

@@ -11,6 +11,7 @@ import logging
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from mitmproxy import ctx, exceptions, http
 
@@ -31,6 +32,7 @@ __all__ = ["CAPTURED", "Companion"]
 log = logging.getLogger(__name__)
 
 CAPTURED = frozenset({401, 407})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def _received(flow: http.HTTPFlow) -> float:
@@ -142,8 +144,25 @@ class Companion:
             auth = flow.request.headers.get("authorization")
             if auth:
                 self.memory.note_success(host, scheme_of(auth))
+                if flow.response.status_code in _REDIRECTS and "location" in flow.response.headers:
+                    self._remember_redirect(flow, auth)
         except Exception:
             log.exception("401 Companion: could not remember cookies of %s", flow.request.pretty_host)
+
+    def _remember_redirect(self, flow: http.HTTPFlow, auth: str) -> None:
+        """A request with credentials was redirected: if the request to the new address comes
+        without them and gets 401, the redirect is why."""
+        assert flow.response is not None
+        origin = flow.request.pretty_url
+        target = urljoin(origin, flow.response.headers["location"][:4096])
+        source, dest = urlsplit(origin), urlsplit(target)
+        facts = {
+            "from_url": redact_url(origin),
+            "status": flow.response.status_code,
+            "scheme": scheme_of(auth),
+            "cross_origin": (source.scheme, source.netloc) != (dest.scheme, dest.netloc),
+        }
+        self.memory.note_redirect(redact_url(target), facts, _received(flow))
 
     def done(self) -> None:
         if self.sender is not None:

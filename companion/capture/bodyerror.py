@@ -19,12 +19,20 @@ MAX_BODY_BYTES = 4096
 _MAX_FIELD = 300
 
 _CODE_KEYS = ("error", "code", "error_code", "errorCode", "type", "status_code", "reason")
-_MESSAGE_KEYS = ("error_description", "message", "msg", "detail", "details", "title", "description", "error_message", "errorMessage")
+_MESSAGE_KEYS = (
+    "error_description", "message", "msg", "detail", "details", "title", "description", "error_message", "errorMessage",
+    "errorSummary", "errorMessages", "error_summary",
+)  # fmt: skip
+# A second, finer code some APIs add: Google's ErrorInfo `details[].reason`, a gRPC-style
+# `status`, Okta's `errorCode` beside its summary, Anthropic's `type`.
+_REASON_KEYS = ("reason", "status", "errorCode", "type", "subcode", "error_subcode")
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
 def _short(value: Any) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]  # Jira's `errorMessages: ["…"]`
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
@@ -63,7 +71,26 @@ def _from_json(doc: Any) -> dict[str, str | None] | None:
             break
     if not code and not message:
         return None
-    return {"code": code, "message": message, "field": field}
+    found: dict[str, str | None] = {"code": code, "message": message, "field": field}
+    reason = _reason(doc, code)
+    if reason:
+        found["reason"] = reason
+    return found
+
+
+def _reason(doc: dict[str, Any], code: str | None) -> str | None:
+    details = doc.get("details")
+    if isinstance(details, list):
+        for item in details[:4]:
+            if isinstance(item, dict) and isinstance(item.get("reason"), str):
+                return _short(item["reason"])
+    for key in _REASON_KEYS:
+        value = doc.get(key)
+        if isinstance(value, str) and not value.isdigit():
+            short = _short(value)
+            if short and short != code:
+                return short
+    return None
 
 
 def extract_body_error(content_type: str | None, body: bytes | None) -> dict[str, str | None] | None:

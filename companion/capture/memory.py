@@ -33,6 +33,7 @@ class SiteMemory:
         self._cookies: OrderedDict[tuple[str, str, str], _Cookie] = OrderedDict()
         self._schemes: OrderedDict[str, str] = OrderedDict()
         self._recent: OrderedDict[tuple[str, str], deque[tuple[float, str]]] = OrderedDict()
+        self._redirects: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
         self._max_cookies = max_cookies
         self._max_hosts = max_hosts
         self._max_requests = max_requests
@@ -69,6 +70,19 @@ class SiteMemory:
                 ),
                 self._max_cookies,
             )
+
+    def note_redirect(self, target_url: str, facts: dict[str, Any], now: float | None = None) -> None:
+        """A redirect to `target_url` (redacted) answered a request that carried credentials;
+        `facts` is a `RedirectFacts` dict (the wire schema)."""
+        self._bounded_put(self._redirects, target_url, (time.time() if now is None else now, facts), self._max_requests)
+
+    def redirect_to(self, url: str, now: float | None = None) -> dict[str, Any] | None:
+        """The redirect that led to `url` within the last minute, if one carried credentials."""
+        found = self._redirects.get(url)
+        now = time.time() if now is None else now
+        if found is None or now - found[0] > _LOOP_WINDOW_S:
+            return None
+        return found[1]
 
     def note_success(self, host: str, scheme: str | None) -> None:
         if scheme:
@@ -109,4 +123,5 @@ class SiteMemory:
             "last_success_scheme": self._schemes.get(host),
             "recent_401s_same_request": same_request,
             "recent_401s_same_credential": same_credential,
+            "redirect": self.redirect_to(url),
         }

@@ -446,6 +446,53 @@ _CATALOGUE: tuple[Cause, ...] = (
         ("Retry at most once after refreshing a token; then stop and ask the person to sign in.",),
     ),
     _cause(
+        "credentials_stripped",
+        "Your credentials were lost on the way to the server",
+        "The request left the browser with credentials, but the server answers that none "
+        "arrived. Something between them dropped the header: a reverse proxy, CDN or load "
+        "balancer that does not forward it, or a server module that keeps it from the "
+        "application (Apache's mod_wsgi does so unless told otherwise).",
+        (
+            "Credentials on the request as it left the browser (Authorization or an API-key header).",
+            "The server's words that no credentials were provided, with a challenge (if any) for "
+            "the very scheme that was sent.",
+        ),
+        (
+            "Nothing on your side will fix it: the credentials are right there on the request.",
+            "Send the copied report to the site's support or developers: the fault is on the server's side.",
+            "If you run a proxy, VPN or security tool that rewrites requests, try without it.",
+        ),
+        ("copy_report", "manual"),
+        (
+            "Forward the Authorization header to the application: Apache mod_wsgi needs "
+            "`WSGIPassAuthorization On`; PHP under FastCGI needs `CGIPassAuth On` or a rewrite "
+            "into HTTP_AUTHORIZATION; check that load balancers and CDNs pass the header through.",
+            "Log the headers that reach the application (names only) to see which hop drops it.",
+        ),
+    ),
+    _cause(
+        "redirect_dropped_credentials",
+        "A redirect lost your credentials",
+        "The first request carried credentials and was redirected (from http to https, to "
+        "another host, or to add a trailing slash); the request to the new address went "
+        "without them. Browsers and HTTP clients drop the Authorization header when a "
+        "redirect leaves the origin, so the server then sees no credentials.",
+        (
+            "A 3xx answer, seen by the proxy, to a request that carried credentials.",
+            "The follow-up request to the Location it named, without those credentials.",
+        ),
+        (
+            "Use the final address (https, the right host, the trailing slash) directly, in "
+            "your bookmark, app or script.",
+            "In scripts, call the final URL, or re-send the credentials after following the redirect yourself.",
+        ),
+        ("open_https", "copy_report", "manual"),
+        (
+            "Link and configure clients to the canonical URL so that no redirect stands before "
+            "authenticated calls; do not redirect API calls between hosts.",
+        ),
+    ),
+    _cause(
         "insecure_transport",
         "Plain http is breaking the sign-in",
         "The page was loaded over http, not https. Cookies marked Secure are never sent over "

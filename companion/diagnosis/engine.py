@@ -1,12 +1,12 @@
 """Run every rule, choose the one root cause, and turn it into a `Diagnosis`.
 
 The choice, in words: a finding needs confidence 0.5 to count as holding. Root causes beat
-symptoms (`missing_challenge`, `auth_loop`): a symptom is the primary cause only when no root
-cause holds. A cause that explains another (`EXPLAINS`) beats it. Among the root causes left,
-the first in `PRECEDENCE` wins, unless another is much surer (by more than `_MARGIN`): a
-specific but shaky reading must not hide a plain, certain one. The other causes that hold go
-to `also`, except bare guesses (confidence exactly `_HOLDS`) beside a surer primary. Nothing
-holding means `unknown`, with the general checklist.
+symptoms (`missing_challenge`, `auth_loop`), which are never the primary cause: with no root
+cause holding, the answer is `unknown` (with the checklist) and the symptoms go to `also`. A
+cause that explains another (`EXPLAINS`) beats it. Among the root causes left, the first in
+`PRECEDENCE` wins, unless another is much surer (by more than `_MARGIN`): a specific but shaky
+reading must not hide a plain, certain one. The other causes that hold go to `also`, except
+bare guesses (confidence exactly `_HOLDS`) beside a surer primary.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from .rules_credentials import (
     invalid_api_key,
     invalid_credentials,
     malformed_authorization,
-    missing_credentials,
     negotiate_failed,
     proxy_auth_required,
     scheme_mismatch,
 )
+from .rules_missing import credentials_stripped, missing_credentials, redirect_dropped_credentials
 from .rules_server import (
     auth_loop,
     cors_preflight_rejected,
@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 PRECEDENCE: tuple[tuple[str, Rule], ...] = (
     ("proxy_auth_required", proxy_auth_required),
     ("cors_preflight_rejected", cors_preflight_rejected),
+    ("redirect_dropped_credentials", redirect_dropped_credentials),
     ("malformed_authorization", malformed_authorization),
     ("ip_blocked", ip_blocked),
     ("insecure_transport", insecure_transport),
@@ -78,6 +79,7 @@ PRECEDENCE: tuple[tuple[str, Rule], ...] = (
     ("cookie_not_sent", cookie_not_sent),
     ("conflicting_cookies", conflicting_cookies),
     ("expired_session", expired_session),
+    ("credentials_stripped", credentials_stripped),
     ("scheme_mismatch", scheme_mismatch),
     ("invalid_token", invalid_token),
     ("invalid_api_key", invalid_api_key),
@@ -91,7 +93,7 @@ SYMPTOMS = frozenset({"missing_challenge", "auth_loop"})
 # credentials" is the fact, "the browser withheld the SameSite=Lax cookie" is the reason.
 EXPLAINS: dict[str, frozenset[str]] = {
     "missing_credentials": frozenset(
-        {"cookie_not_sent", "credentials_not_included", "insecure_transport", "negotiate_failed"}
+        {"cookie_not_sent", "credentials_not_included", "insecure_transport", "negotiate_failed", "redirect_dropped_credentials"}
     ),
 }
 _HOLDS = 0.5
@@ -119,7 +121,7 @@ def _choose(found: list[Finding]) -> Finding | None:
     holding = [f for f in found if f.confidence >= _HOLDS]
     causes = {f.cause for f in holding}
     holding = [f for f in holding if not EXPLAINS.get(f.cause, frozenset()) & causes]
-    roots = [f for f in holding if f.cause not in SYMPTOMS] or holding
+    roots = [f for f in holding if f.cause not in SYMPTOMS]
     if not roots:
         return None
     surest = max(f.confidence for f in roots)
@@ -178,8 +180,10 @@ def diagnose(exchange: Exchange) -> Diagnosis:
     found = findings(exchange)
     primary = _choose(found)
     if primary is None:
-        primary = _unknown(make_view(exchange), found)
-        others: list[Finding] = []
+        weak = [f for f in found if f.cause not in SYMPTOMS]
+        primary = _unknown(make_view(exchange), weak)
+        # What holds all the same is said: "no challenge", "a loop".
+        others: list[Finding] = [f for f in found if f.cause in SYMPTOMS and f.confidence >= _HOLDS]
     else:
         # A reading that barely holds (a guess such as "probably the token") joins `also`
         # only when the primary is no surer: beside a cause the server stated, it misleads.

@@ -9,19 +9,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from companion.diagnosis.models import Credential, Evidence, Exchange
-from companion.diagnosis.wording import aware
+from companion.diagnosis.cookie_names import classify as cookie_category
+from companion.diagnosis.documented import ApiForm, form_of
+from companion.diagnosis.models import Credential, Evidence, Exchange, SentCookie
+from companion.diagnosis.wording import aware, quote
+from companion.diagnosis.words import Said, read
 from companion.net.challenge import Challenge, ParsedChallenges, parse_header_lines
 
 __all__ = [
     "Finding",
     "Rule",
     "View",
+    "asks_for",
+    "challenge_evidence",
     "ev",
     "make_view",
+    "same_family",
+    "signs_in_by_form",
 ]
 
-API_KEY_SOURCES = ("request.header.", "request.query.")
+API_KEY_SOURCES = ("request.header.", "request.query.", "request.path")
 # Schemes whose credentials are tokens (RFC 6750 and friends), as opposed to passwords.
 TOKEN_SCHEMES = frozenset({"bearer", "token", "jwt", "dpop", "mac", "access_token"})
 PASSWORD_SCHEMES = frozenset({"basic", "digest"})
@@ -67,6 +74,10 @@ class View:
     """The server's clock (its Date) or, failing that, when the response arrived."""
     now_source: str
     server_texts: tuple[ServerText, ...] = field(default=())
+    said: Said = field(default_factory=Said)
+    """What the server's texts say, by meaning (words.py)."""
+    form: ApiForm | None = None
+    """What the API at this host documents about its credentials (documented.py)."""
 
     @property
     def status(self) -> int:
@@ -85,15 +96,61 @@ class View:
         return None
 
     def token_credentials(self) -> list[Credential]:
-        """Credentials that are tokens: a token scheme, or anything that decodes as a JWT."""
-        return [
-            cred
-            for cred in self.exchange.request.credentials
-            if cred.jwt is not None or (cred.scheme or "").lower() in TOKEN_SCHEMES
-        ]
+        """Credentials that are tokens (`kind`), and anything that decodes as a JWT."""
+        return [cred for cred in self.exchange.request.credentials if cred.jwt is not None or self.kind(cred) == "token"]
 
     def texts_matching(self, pattern: re.Pattern[str]) -> list[ServerText]:
         return [t for t in self.server_texts if pattern.search(t.text)]
+
+    def quoted(self, texts: Iterable[str]) -> list[Evidence]:
+        """Evidence for the server's texts among `texts`, each with where it was said."""
+        wanted = set(texts)
+        return [ev(t.source, f"{t.label}: {quote(t.text)}") for t in self.server_texts if t.text in wanted]
+
+    @property
+    def reason_given(self) -> bool:
+        """The server names a reason beyond "this credential is wrong": it expired, is not
+        valid yet, lacks a scope, or needs a step-up. The rules of those causes explain the
+        refusal; a plain "invalid …" reading would only repeat it."""
+        said = self.said
+        return bool(said.expired or said.not_yet_valid or said.scope or said.step_up or said.network)
+
+    def kind(self, cred: Credential) -> str:
+        """What a credential is: `api_key`, `token`, `password` (Basic, Digest), `windows`
+        (Negotiate, NTLM) or `cookie`. From its documented prefix first, then what the API
+        documents, then where it travelled and under which scheme."""
+        scheme = (cred.scheme or "").lower()
+        by_prefix = cred.params.get("key_kind")
+        if cred.source.startswith(API_KEY_SOURCES):
+            # A key header or parameter, unless the server calls what it refused a token
+            # (Firebase's ?auth=, a token in X-Auth-Token) and never a key, and the key's own
+            # documented prefix does not say it is an API key.
+            names = self.said.names
+            calls_it_token = "token" in names and "key" not in names and by_prefix != "api_key"
+            return "token" if calls_it_token else "api_key"
+        if by_prefix:
+            return by_prefix
+        if scheme in NEGOTIATE_SCHEMES:
+            return "windows"
+        if self.form is not None and self.form.bearer_is_api_key and scheme not in {"digest"}:
+            return "api_key"
+        if scheme in PASSWORD_SCHEMES:
+            return "password"
+        if cred.jwt is not None or scheme in TOKEN_SCHEMES:
+            return "token"
+        # A scheme of the vendor's own (Bot, SSWS, Key …) carries the vendor's key.
+        return "api_key" if scheme else "token"
+
+    def credential_cookies(self) -> list[SentCookie]:
+        """The cookies that may sign the person in: not analytics, consent, preference, CSRF,
+        A/B or bot-defence cookies (cookie_names.py), unless the site set one HttpOnly."""
+        httponly = {c.name for c in self.exchange.context.cookies_set_earlier if c.httponly}
+        return [c for c in self.exchange.request.cookies if c.name in httponly or cookie_category(c.name) is None]
+
+    def other_cookies(self) -> list[tuple[str, str]]:
+        """`(name, category)` of the cookies sent that sign nobody in."""
+        keep = {c.name for c in self.credential_cookies()}
+        return [(c.name, cookie_category(c.name) or "") for c in self.exchange.request.cookies if c.name not in keep]
 
 
 Rule = Callable[[View], Finding | None]
@@ -105,6 +162,7 @@ def _server_texts(exchange: Exchange, challenges: ParsedChallenges) -> tuple[Ser
     said = [("response.body", "message", body.message if body else None)]
     said += [("response.www-authenticate", "error_description", c.param("error_description")) for c in challenges]
     said += [("response.body", "code", body.code if body else None)]
+    said += [("response.body", "reason", body.reason if body else None)]
     said += [("response.www-authenticate", "error", c.param("error")) for c in challenges]
     return tuple(ServerText(source, label, text) for source, label, text in said if text)
 
@@ -112,6 +170,8 @@ def _server_texts(exchange: Exchange, challenges: ParsedChallenges) -> tuple[Ser
 def make_view(exchange: Exchange) -> View:
     request, response = exchange.request, exchange.response
     challenges = parse_header_lines(response.www_authenticate)
+    texts = _server_texts(exchange, challenges)
+    realms = tuple(c.param("realm") or "" for c in challenges)
     authorization = next((c for c in request.credentials if c.source == "request.authorization"), None)
     api_keys = tuple(c for c in request.credentials if c.source.startswith(API_KEY_SOURCES) and c.scheme is None)
     if response.date is not None:
@@ -126,7 +186,12 @@ def make_view(exchange: Exchange) -> View:
         api_keys=api_keys,
         now=now,
         now_source=now_source,
-        server_texts=_server_texts(exchange, challenges),
+        server_texts=texts,
+        said=read(
+            [t.text for t in texts if t.label in {"message", "error_description"}],
+            [t.text for t in texts if t.label not in {"message", "error_description"}],
+        ),
+        form=form_of(exchange.host, realms),
     )
 
 
@@ -169,3 +234,41 @@ def credential_place(cred: Credential) -> str:
     if cred.source == "request.proxy-authorization":
         return "the Proxy-Authorization header"
     return "the Authorization header"
+
+
+def challenge_evidence(view: View) -> list[Evidence]:
+    if not view.challenges:
+        return []
+    return [ev("response.www-authenticate", describe_challenges(view.challenges))]
+
+
+def asks_for(view: View) -> str:
+    if not view.challenges:
+        return "the 401 names no scheme"
+    return f"the server asks for {describe_challenges(view.challenges)}"
+
+
+def same_family(a: str, b: str) -> bool:
+    # SPNEGO ("Negotiate") carries NTLM and Kerberos tokens, so those never mismatch.
+    return a == b or (a in NEGOTIATE_SCHEMES and b in NEGOTIATE_SCHEMES)
+
+
+# Where sign-in forms and token endpoints post: /login, /users/sign_in, /api/v1/authn,
+# /oauth2/v2.0/token, /protocol/openid-connect/token, /session …
+_SIGN_IN_PATH = re.compile(r"/(?:log[-_]?in|sign[-_]?in|signin|authn|authenticate|auth|token|oauth2?|sessions?)(?:[/?.;]|$)", re.IGNORECASE)
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def signs_in_by_form(view: View) -> bool:
+    """A sign-in form or a token endpoint: the credentials are in the body, which the proxy
+    does not keep, and the server's words are about a password or a client's secret."""
+    exchange, said = view.exchange, view.said
+    if exchange.method.upper() != "POST" or not said.rejected or said.nothing_sent:
+        return False
+    content_type = next((v.lower() for n, v in exchange.request.headers if n.lower() == "content-type"), "")
+    posts_a_form = bool(_SIGN_IN_PATH.search(exchange.path)) or content_type.startswith(_FORM_TYPES)
+    return posts_a_form and ("secret" in said.names or _form_failure(view))
+
+
+def _form_failure(view: View) -> bool:
+    return any("authentication failed" in text.lower() for text in view.said.rejected)

@@ -25,6 +25,7 @@ __all__ = [
     "Fix",
     "FixId",
     "JwtInfo",
+    "RedirectFacts",
     "RequestFacts",
     "ResponseFacts",
     "SentCookie",
@@ -116,6 +117,9 @@ class BodyError(_Model):
     message: str | None = None
     field: str | None = None
     """Where it was found, e.g. `json:error_description`, `json:error.message`, `text`."""
+    reason: str | None = None
+    """A finer code beside the main one: Google's `details[].reason` (`ACCESS_TOKEN_EXPIRED`),
+    a `status` (`UNAUTHENTICATED`), Okta's `errorCode`, Anthropic's error `type`."""
 
 
 class RequestFacts(_Model):
@@ -153,6 +157,19 @@ class ResponseFacts(_Model):
     body_error: BodyError | None = None
 
 
+class RedirectFacts(_Model):
+    """A redirect the addon saw answer a request that carried credentials, whose target is the
+    URL of this 401."""
+
+    from_url: str
+    """The URL that was redirected (redacted like every URL)."""
+    status: int = Field(ge=300, le=399)
+    scheme: str | None = None
+    """The Authorization scheme the redirected request carried."""
+    cross_origin: bool = False
+    """The target is on another origin (scheme, host or port), where clients drop Authorization."""
+
+
 class SiteContext(_Model):
     """What the addon remembers of this site from earlier exchanges (bounded, value-free)."""
 
@@ -166,6 +183,9 @@ class SiteContext(_Model):
     """How many 401s the same method + URL got within the last minute, this one excluded."""
     recent_401s_same_credential: int = 0
     """How many of those carried the same credential fingerprint."""
+    redirect: RedirectFacts | None = None
+    """The redirect, within the last minute, that sent the client to this URL after a request
+    that carried credentials."""
 
 
 class Exchange(_Model):

@@ -283,9 +283,10 @@ def expired_session(view: View) -> Finding | None:
             f"The server says the session has ended: {quote(said[0].text)}.",
             tuple(evidence),
         )
-    session_like = [name for name in sent if looks_like_session(name)]
+    credential_cookies = {cookie.name for cookie in view.credential_cookies()}
+    session_like = [name for name in sent & credential_cookies if looks_like_session(name)]
     other_auth = request.credentials or any(s in _HEADER_SCHEMES for s in view.challenges.schemes)
-    if session_like and not other_auth:
+    if session_like and not other_auth and "secret" not in view.said.names:
         # Only cookie names to go on: a plausible reading, stated with modest confidence.
         return Finding(
             "expired_session",

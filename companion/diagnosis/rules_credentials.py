@@ -3,19 +3,20 @@ broken thing, or something the server (or a proxy) refused."""
 
 from __future__ import annotations
 
-import re
-
 from companion.net.challenge import Challenge
 
 from .facts import (
     NEGOTIATE_SCHEMES,
     Finding,
     View,
+    challenge_evidence,
     credential_place,
     describe_challenges,
     ev,
+    same_family,
+    signs_in_by_form,
 )
-from .models import Credential, Evidence
+from .models import Credential
 from .wording import plural, quote
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "invalid_api_key",
     "invalid_credentials",
     "malformed_authorization",
-    "missing_credentials",
     "negotiate_failed",
     "proxy_auth_required",
     "scheme_mismatch",
@@ -44,47 +44,6 @@ _PROBLEM_WORDS = {
 }
 # Servers decode Latin-1 Basic payloads happily, so that alone is not "broken".
 _HARMLESS_ALONE = frozenset({"not_utf8"})
-_API_KEY_WORDS = re.compile(r"api[ _-]?key|apikey|subscription key|\bkey\b", re.IGNORECASE)
-
-
-def _challenge_evidence(view: View) -> list[Evidence]:
-    if not view.challenges:
-        return []
-    return [ev("response.www-authenticate", describe_challenges(view.challenges))]
-
-
-def _asks_for(view: View) -> str:
-    if not view.challenges:
-        return "the 401 names no scheme"
-    return f"the server asks for {describe_challenges(view.challenges)}"
-
-
-def _missing_confidence(view: View) -> float:
-    if not view.challenges:
-        return 0.8
-    # Windows sign-in starts with exactly this 401; negotiate_failed explains it better.
-    if all(scheme in NEGOTIATE_SCHEMES for scheme in view.challenges.schemes):
-        return 0.7
-    return 0.9
-
-
-def missing_credentials(view: View) -> Finding | None:
-    request = view.exchange.request
-    if view.status != 401 or request.credentials or request.cookies or request.cookie_header_count:
-        return None
-    if request.access_control_request_method and view.exchange.method.upper() == "OPTIONS":
-        return None  # a preflight never carries credentials; cors_preflight_rejected says why
-    return Finding(
-        "missing_credentials",
-        _missing_confidence(view),
-        f"The request carried no Authorization header, no cookies and no API key, and {_asks_for(view)}.",
-        (
-            ev("request.authorization", "No Authorization header"),
-            ev("request.cookie", "No Cookie header"),
-            ev("request.headers", "No API-key header or query parameter"),
-            *_challenge_evidence(view),
-        ),
-    )
 
 
 def _password_words(cred: Credential) -> str:
@@ -98,17 +57,26 @@ def _password_words(cred: Credential) -> str:
 
 def invalid_credentials(view: View) -> Finding | None:
     cred = view.authorization
-    if view.status != 401 or cred is None or cred.scheme is None:
+    if view.status != 401:
+        return None
+    if not view.exchange.request.credentials:
+        return _form_sign_in(view)
+    if cred is None or cred.scheme is None:
         return None
     scheme = cred.scheme.lower()
     if scheme not in {"basic", "digest"} or set(cred.problems) - _HARMLESS_ALONE:
         return None
+    if view.kind(cred) == "api_key":
+        return None  # an API key in the Basic pair (Stripe, Mailgun): invalid_api_key
+    if view.said.nothing_sent or view.reason_given:
+        return None  # nothing arrived (credentials_stripped), or a reason of its own (a second factor …)
     challenge = view.challenges.find(scheme)
-    if view.challenges and challenge is None:
+    accepted = view.form is not None and scheme in view.form.also_accepts
+    if view.challenges and challenge is None and not accepted:
         return None  # the server does not offer this scheme: scheme_mismatch says so
     if challenge is not None and (challenge.param("stale") or "").lower() == "true":
         return None  # the password was right; digest_stale_nonce
-    evidence = [ev(cred.source, f"{cred.scheme} credentials for {_password_words(cred)}"), *_challenge_evidence(view)]
+    evidence = [ev(cred.source, f"{cred.scheme} credentials for {_password_words(cred)}"), *challenge_evidence(view)]
     again = view.exchange.context.recent_401s_same_credential
     if again:
         evidence.append(
@@ -116,12 +84,31 @@ def invalid_credentials(view: View) -> Finding | None:
         )
     realm = f' (realm "{challenge.param("realm")}")' if challenge is not None and challenge.param("realm") else ""
     tail = f" and asks for {cred.scheme} again{realm}" if challenge is not None else ""
+    said = view.said.rejected
+    if said:
+        evidence += view.quoted(said)
+        specific = [text for text in said if text not in view.said.generic]
+        tail = f": {quote(specific[0])}" if specific else tail
     summary = f"The server rejected the {cred.scheme} credentials for {_password_words(cred)}{tail}."
     charset = _charset_mismatch(cred, challenge)
     if charset:
         evidence.append(ev(cred.source, charset))
         summary = summary[:-1] + f": {charset[0].lower()}{charset[1:]}"
-    return Finding("invalid_credentials", 0.85 if challenge is not None else 0.65, summary, tuple(evidence))
+    return Finding("invalid_credentials", 0.85 if challenge is not None or said else 0.65, summary, tuple(evidence))
+
+
+def _form_sign_in(view: View) -> Finding | None:
+    """A sign-in form or token endpoint refused the credentials its body carried."""
+    if not signs_in_by_form(view):
+        return None
+    said = view.said.rejected
+    return Finding(
+        "invalid_credentials",
+        0.8,
+        f"The sign-in sent to {view.exchange.path.partition('?')[0]} was refused: {quote(said[0])}. "
+        f"The credentials were in the request's body (a form or a token request).",
+        (ev("request.method", "POST, with no credentials in the headers"), *view.quoted(said)),
+    )
 
 
 def _charset_mismatch(cred: Credential, challenge: Challenge | None) -> str | None:
@@ -146,8 +133,9 @@ def malformed_authorization(view: View) -> Finding | None:
     if view.status not in (401, 407):
         return None
     creds = view.exchange.request.credentials if view.status == 401 else view.exchange.request.proxy_credentials
+    bare_ok = view.form is not None and view.form.bare_token
     for cred in creds:
-        problems = [p for p in _PROBLEM_WORDS if p in cred.problems]
+        problems = [p for p in _PROBLEM_WORDS if p in cred.problems and not (bare_ok and p == "no_scheme")]
         if not problems or set(problems) <= _HARMLESS_ALONE:
             continue
         words = [_PROBLEM_WORDS[p] for p in problems if p not in _HARMLESS_ALONE]
@@ -163,27 +151,30 @@ def malformed_authorization(view: View) -> Finding | None:
     return None
 
 
-def _same_family(a: str, b: str) -> bool:
-    # SPNEGO ("Negotiate") carries NTLM and Kerberos tokens, so those never mismatch.
-    return a == b or (a in NEGOTIATE_SCHEMES and b in NEGOTIATE_SCHEMES)
-
-
 def scheme_mismatch(view: View) -> Finding | None:
     cred = view.authorization
     if view.status != 401 or cred is None or not cred.scheme or not view.challenges:
         return None
     sent = cred.scheme.lower()
     offered = view.challenges.schemes
-    if any(_same_family(sent, scheme) for scheme in offered):
+    if any(same_family(sent, scheme) for scheme in offered):
         return None
-    evidence = [ev(cred.source, f"Credentials sent with the {cred.scheme} scheme"), *_challenge_evidence(view)]
+    if view.form is not None and sent in view.form.also_accepts:
+        return None  # the server takes this scheme although it advertises another
+    if "otp" in offered:
+        return None  # a one-time password asked for on top: step_up_required
+    evidence = [ev(cred.source, f"Credentials sent with the {cred.scheme} scheme"), *challenge_evidence(view)]
     last = view.exchange.context.last_success_scheme
     if last:
         evidence.append(ev("context", f"The site last accepted the {last} scheme"))
     names = " or ".join(c.scheme for c in {c.scheme_lower: c for c in view.challenges}.values())
+    # Some servers advertise one scheme and accept several: when their words say the credential
+    # itself was wrong, the challenge proves no mismatch.
+    judged = [t for t in view.said.rejected if t not in view.said.generic] or view.said.expired
+    confidence = 0.45 if judged else 0.6 if view.challenges.malformed else 0.8
     return Finding(
         "scheme_mismatch",
-        0.6 if view.challenges.malformed else 0.8,
+        confidence,
         f"The request sent {cred.scheme} credentials, but the server only offers {names}.",
         tuple(evidence),
         steps=(f"Send the credentials with the {names} scheme the server offers.",),
@@ -191,16 +182,47 @@ def scheme_mismatch(view: View) -> Finding | None:
 
 
 def invalid_api_key(view: View) -> Finding | None:
-    if view.status != 401 or not view.api_keys or view.authorization is not None:
+    said = view.said
+    if view.status != 401 or (said.nothing_sent and not said.refused) or view.reason_given:
         return None
-    key = view.api_keys[0]
-    said = view.texts_matching(_API_KEY_WORDS)
-    evidence = [ev(key.source, f"A {key.length}-character API key in {credential_place(key)}")]
-    evidence += [ev(t.source, f"{t.label}: {quote(t.text)}") for t in said]
+    creds = view.exchange.request.credentials
+    keys = [c for c in creds if view.kind(c) == "api_key" and not set(c.problems) - _HARMLESS_ALONE]
+    names_key = "key" in said.names
+    if not keys and names_key and said.rejected:
+        # "Invalid API key" for a credential that is no password or Windows sign-in: the
+        # server's word says what it was.
+        keys = [c for c in creds if view.kind(c) in {"token", "api_key"} and not c.problems]
+    if not keys:
+        return None
+    key = keys[0]
+    place = credential_place(key)
+    evidence = [ev(key.source, f"A {key.length}-character API key in {place}")]
+    prefix = key.params.get("key_prefix")
+    if prefix:
+        evidence.append(ev(key.source, f"Its prefix “{prefix}” is the documented form of an API key"))
+    elif view.form is not None and view.form.bearer_is_api_key and key.source == "request.authorization":
+        evidence.append(ev("documentation", f"{view.form.name} takes its API key in the Authorization header"))
+    refused = said.rejected
+    if refused:
+        specific = names_key or any(text not in said.generic for text in refused)
+        return Finding(
+            "invalid_api_key",
+            0.9 if specific else 0.75,
+            f"The server rejected the {key.length}-character API key sent in {place}: {quote(refused[0])}.",
+            (*evidence, *view.quoted(refused)),
+        )
+    if key.source == "request.authorization":
+        # A key in the Authorization header, refused without a word: likely, not certain.
+        return Finding(
+            "invalid_api_key",
+            0.45,
+            f"The server refused the request that carried a {key.length}-character API key in {place}, without saying why.",
+            tuple(evidence),
+        )
     return Finding(
         "invalid_api_key",
-        0.85 if said else 0.75,
-        f"The server rejected the {key.length}-character API key sent in {credential_place(key)}.",
+        0.75,
+        f"The server rejected the {key.length}-character API key sent in {place}.",
         tuple(evidence),
     )
 
@@ -263,7 +285,7 @@ def negotiate_failed(view: View) -> Finding | None:
     first_leg = loops == 0
     return Finding(
         "negotiate_failed",
-        0.6 if first_leg else 0.8,
+        0.45 if first_leg else 0.8,
         f"The server only offers Windows sign-in ({names}) and the browser sent no token"
         + (": normal as a first step, a failure if the page stays refused." if first_leg else " even after retrying."),
         tuple(evidence),

@@ -3,25 +3,10 @@ a 401 without a challenge, a refused CORS preflight, a network block, a retry lo
 
 from __future__ import annotations
 
-import re
-
 from .facts import Finding, View, ev
 from .wording import quote
 
 __all__ = ["auth_loop", "cors_preflight_rejected", "ip_blocked", "missing_challenge"]
-
-# A network block names the network and says no; either alone is too common to mean it.
-_NETWORK = re.compile(
-    r"\bip(?:v[46])?\b|\bip[ -]?address|client address|remote address|\bnetwork\b|\bregion\b|"
-    r"\bcountry\b|\bgeo|\bvpn\b|\bcidr\b|\blocation\b",
-    re.IGNORECASE,
-)
-_REFUSAL = re.compile(
-    r"block|not allowed|denied|forbidden|restrict|refused|not permitted|allow[- ]?list|"
-    r"white[- ]?list|black[- ]?list|unauthori[sz]ed|not authori[sz]ed|banned|unavailable",
-    re.IGNORECASE,
-)
-
 
 def missing_challenge(view: View) -> Finding | None:
     if view.status != 401:
@@ -76,7 +61,7 @@ def cors_preflight_rejected(view: View) -> Finding | None:
 def ip_blocked(view: View) -> Finding | None:
     if view.status != 401:
         return None
-    said = [t for t in view.server_texts if _NETWORK.search(t.text) and _REFUSAL.search(t.text)]
+    said = [t for t in view.server_texts if t.text in view.said.network]
     if not said:
         return None
     return Finding(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from .facts import Finding, ServerText, View, claim_time, ev
+from .facts import Finding, ServerText, View, claim_time, credential_place, ev
 from .models import Credential, Evidence
 from .wording import aware, fmt_clock, fmt_span, quote
+from .words import says_expired
 
 __all__ = [
     "expired_token",
@@ -18,27 +19,20 @@ __all__ = [
     "token_not_yet_valid",
 ]
 
-_EXPIRY = re.compile(r"expir|timed?[ _-]?out", re.IGNORECASE)
-# RFC 6750's stock invalid_token text, and servers that copy it, list every reason at once:
-# "expired, revoked, malformed, or invalid". Such a list does not say which one happened.
-_REASON = r"(?:expired|revoked|malformed|invalid|inactive|unknown)"
-_REASON_LIST = re.compile(rf"\b{_REASON}\b(?:\s*,\s*(?:or\s+)?|\s+or\s+|\s*/\s*)\b{_REASON}\b", re.IGNORECASE)
 _SESSION = re.compile(r"session", re.IGNORECASE)
 _TOKENISH = re.compile(r"token|jwt|bearer|access|credential", re.IGNORECASE)
-_STEP_UP_WORDS = re.compile(
-    r"insufficient_user_authentication|\bmfa\b|multi[- ]?factor|two[- ]?factor|\b2fa\b|step[- ]?up|"
-    r"re-?authenticat",
-    re.IGNORECASE,
-)
+_STEP_UP_ERRORS = frozenset({"insufficient_user_authentication", "insufficient_claims"})
 
 
 def says_token_expired(text: str) -> bool:
     """True when the server's words say a token expired, not merely that it might have."""
-    return bool(_EXPIRY.search(text)) and not _REASON_LIST.search(text)
+    return says_expired(text)
 
 
 def _kind(cred: Credential) -> str:
     scheme = (cred.scheme or "").lower()
+    if cred.source != "request.authorization" and not cred.jwt:
+        return "token"
     return "bearer token" if scheme in {"bearer", ""} else f"{cred.scheme} token"
 
 
@@ -99,11 +93,13 @@ def expired_token(view: View) -> Finding | None:
                     *_clock_skew_evidence(view),
                 ),
             )
-    tokens = view.token_credentials()
+    sent = [c for c in view.exchange.request.credentials if view.kind(c) in {"token", "api_key"}]
+    tokens = view.token_credentials() or sent
     if texts and tokens:
         said = texts[0]
-        evidence = [ev(tokens[0].source, f"A {tokens[0].length}-character {_kind(tokens[0])} was sent"), *text_evidence]
-        summary = f"The server says the {_kind(tokens[0])} expired: {quote(said.text)}."
+        what = _kind(tokens[0]) if view.kind(tokens[0]) == "token" else "API key"
+        evidence = [ev(tokens[0].source, f"A {tokens[0].length}-character {what} was sent in {credential_place(tokens[0])}"), *text_evidence]
+        summary = f"The server says the {what} expired: {quote(said.text)}."
         confidence = 0.85
         for cred, exp in _jwt_times(view, "exp"):
             # The server's word stands, but a token that is not past exp means clocks or
@@ -142,17 +138,18 @@ def token_not_yet_valid(view: View) -> Finding | None:
 def invalid_token(view: View) -> Finding | None:
     if view.status != 401:
         return None
-    tokens = view.token_credentials()
+    tokens = [c for c in view.token_credentials() if view.kind(c) == "token"]
     oauth = view.oauth_error()
     body = view.exchange.response.body_error
     code_says = oauth is not None and oauth[0] == "invalid_token"
     body_says = body is not None and (body.code or "").lower() == "invalid_token"
-    if not tokens or _expiry_texts(view):
+    if not tokens or _expiry_texts(view) or view.reason_given:
         return None
     if any(exp <= view.now for _, exp in _jwt_times(view, "exp")):
         return None  # an expired JWT: that is expired_token's finding
     token = tokens[0]
-    if token.problems or token_not_yet_valid(view) is not None:
+    bare_ok = view.form is not None and view.form.bare_token
+    if set(token.problems) - ({"no_scheme"} if bare_ok else set()) or token_not_yet_valid(view) is not None:
         return None  # a broken header or a not-yet-valid token explains the refusal better
     evidence = [
         ev(
@@ -182,13 +179,24 @@ def invalid_token(view: View) -> Finding | None:
             f'error="invalid_token"{why}, and nothing says it expired.',
             tuple(evidence),
         )
+    said = view.said
+    refused = said.rejected
+    if refused and not said.nothing_sent and not ("key" in said.names and "token" not in said.names):
+        specific = [text for text in refused if text not in said.generic]
+        return Finding(
+            "invalid_token",
+            0.85 if specific else 0.7,
+            f"The server rejected the {token.length}-character {_kind(token)}: {quote((specific or refused)[0])}, "
+            f"and nothing says it expired.",
+            tuple(evidence),
+        )
     bearer = view.challenges.find(token.scheme or "bearer")
     if bearer is not None and oauth is None and token.source == "request.authorization":
         # RFC 6750 §3.1 wants an error code when a token was sent; without one the refusal
-        # is most likely of the token, but the server did not say so.
+        # is most likely of the token, but the server did not say so: a guess, not a cause.
         return Finding(
             "invalid_token",
-            0.5,
+            0.45,
             f"The server refused the {token.length}-character {_kind(token)} and challenged "
             f"{bearer.scheme} again without an error code, so it did not say why.",
             tuple(evidence),
@@ -209,6 +217,9 @@ def insufficient_scope(view: View) -> Finding | None:
     elif body is not None and (body.code or "").lower() == "insufficient_scope":
         scope = None
         evidence = [ev("response.body", f"code: {quote(body.code or '')}")]
+    elif view.said.scope:
+        scope = None
+        evidence = view.quoted(view.said.scope)
     else:
         return None
     has = ""
@@ -256,13 +267,21 @@ def step_up_required(view: View) -> Finding | None:
         if params:
             break
     wanted = [f'{name}="{value}"' for name, value in params.items()]
-    is_error = oauth is not None and oauth[0] == "insufficient_user_authentication"
-    words = [t for t in view.texts_matching(_STEP_UP_WORDS) if t.label != "error"]
-    if not (is_error or wanted or words):
+    is_error = oauth is not None and oauth[0] in _STEP_UP_ERRORS
+    claims = next((c for c in view.challenges if c.param("claims")), None)
+    otp = view.challenges.find("otp")
+    words = [t for t in view.server_texts if t.text in view.said.step_up and t.label != "error"]
+    if not (is_error or wanted or words or claims or otp):
         return None
     evidence = []
-    if is_error:
-        evidence.append(ev("response.www-authenticate", 'error="insufficient_user_authentication"'))
+    if is_error and oauth is not None:
+        evidence.append(ev("response.www-authenticate", f'error="{oauth[0]}"'))
+    if claims is not None:
+        evidence.append(ev("response.www-authenticate", "A claims challenge: the token must be fetched again with more proof of sign-in (conditional access)"))
+        wanted.append("a claims challenge")
+    if otp is not None:
+        evidence.append(ev("response.www-authenticate", "The server asks for a one-time password (OTP)"))
+        wanted.append("a one-time password")
     if wanted:
         evidence.append(ev("response.www-authenticate", ", ".join(wanted)))
     evidence += [ev(t.source, f"{t.label}: {quote(t.text)}") for t in words]
@@ -281,8 +300,12 @@ def step_up_required(view: View) -> Finding | None:
                     token_facts.append(f"this token's sign-in was {ago} before {view.now_label}")
             break
     if not wanted:
-        wanted = ['error="insufficient_user_authentication"'] if is_error else [quote(words[0].text)]
-    confidence = 0.9 if is_error else 0.8 if params else 0.7
+        wanted = [f'error="{oauth[0]}"'] if is_error and oauth is not None else [quote(words[0].text)]
+    confidence = 0.9 if is_error or otp is not None else 0.8 if params else 0.75
+    if claims is not None and not is_error and oauth is not None:
+        # A claims challenge beside another error (error="invalid_token": "session revoked"):
+        # the token is refused first; fetching a new one answers the claims too.
+        confidence = 0.55
     return Finding(
         "step_up_required",
         confidence,

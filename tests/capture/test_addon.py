@@ -289,3 +289,26 @@ def test_a_normal_response_flooding_set_cookie_is_remembered_bounded(ingest, dat
     remembered = ingest.received[0]["context"]["cookies_set_earlier"]
     assert 0 < len(remembered) <= 64
     assert len(json.dumps(remembered)) < 64 * 1024
+
+
+@pytest.mark.parametrize(
+    ("location", "cross_origin"),
+    [("https://api.example.com/v2/me?token=abc123", True), ("/api/me/?token=abc123", False)],
+    ids=["to-another-origin", "trailing-slash-same-origin"],
+)
+def test_a_redirect_after_credentials_is_remembered_for_the_401_that_follows(ingest, data_dir, location, cross_origin):
+    """A request with a token is redirected; the request to the new address comes without it
+    and gets 401: the captured exchange says where it was redirected from."""
+    addon = Companion()
+    token = make_jwt(3600)
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        first = flow_with(307, {"Authorization": f"Bearer {token}"}, [("Location", location)])
+        addon.response(first)
+        target = location if location.startswith("http") else "http://app.example.com" + location
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")], url=target))
+        assert addon.sender.flush()
+    redirect = ingest.received[0]["context"]["redirect"]
+    assert redirect["status"] == 307 and redirect["scheme"] == "Bearer" and redirect["cross_origin"] is cross_origin
+    assert redirect["from_url"] == "http://app.example.com/api/me?token=REDACTED"
+    assert token not in json.dumps(ingest.received) and "abc123" not in json.dumps(ingest.received)

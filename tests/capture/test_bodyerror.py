@@ -36,7 +36,16 @@ def as_json(doc: object) -> bytes:
          {"code": "https://example.com/probs/auth", "message": "Unauthorized", "field": "json:title"}),
         # Google APIs: a numeric code inside an error object.
         ("application/json", as_json({"error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}}),
-         {"code": "401", "message": "Request had invalid authentication credentials.", "field": "json:error.message"}),
+         {"code": "401", "message": "Request had invalid authentication credentials.", "field": "json:error.message", "reason": "UNAUTHENTICATED"}),
+        # Google's ErrorInfo: the finer reason in details[].
+        ("application/json", as_json({"error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED",
+                                                "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "ACCESS_TOKEN_EXPIRED"}]}}),
+         {"code": "401", "message": "Request had invalid authentication credentials.", "field": "json:error.message", "reason": "ACCESS_TOKEN_EXPIRED"}),
+        # Okta: a code beside a summary; Jira: a list of messages.
+        ("application/json", as_json({"errorCode": "E0000011", "errorSummary": "Invalid token provided", "errorCauses": []}),
+         {"code": "E0000011", "message": "Invalid token provided", "field": "json:errorSummary"}),
+        ("application/json", as_json({"errorMessages": ["Client must be authenticated to access this resource."], "errors": {}}),
+         {"code": None, "message": "Client must be authenticated to access this resource.", "field": "json:errorMessages"}),
         # An errors list whose first item has both a code and a message.
         ("application/json", as_json({"errors": [{"code": "UNAUTHORIZED", "message": "Token expired"}, {"message": "second"}]}),
          {"code": "UNAUTHORIZED", "message": "Token expired", "field": "json:errors[0].message"}),

@@ -26,7 +26,7 @@ DESIGN_CAUSE_IDS = (
     "token_not_yet_valid invalid_token insufficient_scope step_up_required expired_session "
     "conflicting_cookies cookie_not_sent cors_preflight_rejected credentials_not_included "
     "invalid_api_key ip_blocked missing_challenge digest_stale_nonce negotiate_failed "
-    "proxy_auth_required auth_loop insecure_transport unknown"
+    "proxy_auth_required auth_loop credentials_stripped redirect_dropped_credentials insecure_transport unknown"
 ).split()
 DESIGN_FIX_IDS = (
     "clear_cookies clear_site_data reload open_private_window open_login open_https copy_report manual".split()

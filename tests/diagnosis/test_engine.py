@@ -25,10 +25,10 @@ from .builders import (
 @pytest.mark.parametrize(
     "ex",
     [
-        pytest.param(exchange(cookies=cookies("theme"), www=BEARER_WWW), id="cookies-but-bearer-wanted"),
-        pytest.param(
-            exchange(cookies=cookies("theme"), www=('Custom realm="x"',)), id="unrelated-cookie-custom-scheme"
-        ),
+        pytest.param(exchange(cookies=cookies("cart"), www=BEARER_WWW), id="cookies-but-bearer-wanted"),
+        pytest.param(exchange(cookies=cookies("cart"), www=('Custom realm="x"',)), id="unrelated-cookie-custom-scheme"),
+        pytest.param(exchange(credentials=bearer(), www=BEARER_WWW), id="bearer-refused-without-a-word"),
+        pytest.param(exchange(credentials=bearer()), id="bearer-refused-bare"),
         pytest.param(exchange(status=403), id="not-a-401"),
     ],
 )
@@ -129,8 +129,10 @@ def test_a_failing_rule_does_not_lose_the_diagnosis(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(engine, "PRECEDENCE", (("expired_token", broken), *engine.PRECEDENCE[1:]))
     assert diagnose(exchange(www=BEARER_WWW)).cause == "missing_credentials"
 
-def test_a_guess_stays_in_also_beside_an_equally_weak_primary() -> None:
-    """Guesses are dropped from `also` only beside a surer primary, never all of them."""
+def test_a_guess_is_no_answer_and_the_symptoms_stay_in_also() -> None:
+    """A token refused with no word and no error code could be many things: `unknown`, with
+    the loop it causes in `also` and the guess among the evidence, not a coin-flip answer."""
     ex = exchange(credentials=bearer(), www=BEARER_WWW, context=SiteContext(recent_401s_same_request=4))
     result = diagnose(ex)
-    assert result.cause == "invalid_token" and result.also == ["auth_loop"]
+    assert result.cause == "unknown" and result.also == ["auth_loop"]
+    assert any(e.fact.startswith("Possibly invalid_token") for e in result.evidence)

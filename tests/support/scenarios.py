@@ -371,8 +371,33 @@ async def cookie_guarded(request: web.Request) -> web.Response:
     return _refuse(f'Cookie realm="{REALM}"', {"error": "not_signed_in", "message": "Please sign in"})
 
 
+# --- redirects and bare refusals ---------------------------------------------------------
+
+
+async def moved(request: web.Request) -> web.Response:
+    """An API that moved to another origin (here 127.0.0.1 for localhost, as it might be from
+    http to https or to a new host): a 307 that keeps the method and the query."""
+    target = f"http://127.0.0.1:{request.url.port}/s/jwt" + (f"?{request.query_string}" if request.query_string else "")
+    raise web.HTTPTemporaryRedirect(target)
+
+
+async def behind_a_proxy(request: web.Request) -> web.Response:
+    """An API behind a front server that does not pass Authorization on (Apache's mod_wsgi
+    without WSGIPassAuthorization): the application never sees the token it was sent, and
+    answers as Django REST framework does when no credentials arrive."""
+    return _refuse("Token", {"detail": "Authentication credentials were not provided."})
+
+
+async def bare(request: web.Request) -> web.Response:
+    """A 401 with nothing in it: no challenge, no body."""
+    return web.Response(status=401)
+
+
 def add_scenarios(app: web.Application) -> None:
     app[SESSIONS] = {}
+    app.router.add_get("/s/moved", moved)
+    app.router.add_get("/s/bare", bare)
+    app.router.add_get("/s/behind-proxy", behind_a_proxy)
     app.router.add_get("/s/jwt", jwt_api)
     app.router.add_get("/s/opaque", opaque_api)
     app.router.add_get("/s/orders/export", orders_export)
