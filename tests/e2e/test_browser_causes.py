@@ -83,3 +83,20 @@ def test_preflight_behind_auth(browser: Browser, companion: Companion, site: Sit
     assert event["method"] == "OPTIONS"
     assert event["diagnosis"]["cause"] == "cors_preflight_rejected", event["diagnosis"]
     assert "PUT" in event["diagnosis"]["summary"]
+
+
+def test_analytics_theme_and_csrf_cookies_are_no_credentials(browser: Browser, companion: Companion, site: Site):
+    """A page like most of the web's: the site set csrftoken and theme, Google Analytics set _ga
+    and _gid, and the API call carries all four but no token: nobody was signed in, and the
+    companion says so instead of "unknown"."""
+    target = f"{site.origin}/s/jwt?from=shop"
+    page = browser.context.new_page()
+    page.goto(f"{site.origin}/s/shop?{urlencode({'target': target, 'credentials': 'same-origin'})}")
+    page.wait_for_function("document.getElementById('status').textContent !== 'loading…'")
+    assert page.locator("#status").inner_text() == "status 401"
+    assert {"_ga", "_gid", "csrftoken", "theme"} <= {c["name"] for c in browser.context.cookies(site.origin)}
+    event = companion.wait_event(target)
+    assert {c["name"] for c in event["exchange"]["request"]["cookies"]} >= {"_ga", "_gid", "csrftoken", "theme"}
+    diagnosis = event["diagnosis"]
+    assert diagnosis["cause"] == "missing_credentials", diagnosis
+    assert "_ga (analytics)" in diagnosis["summary"] and "csrftoken (csrf)" in diagnosis["summary"]

@@ -345,6 +345,26 @@ async def caller(request: web.Request) -> web.Response:
     return web.Response(text=CALLER_HTML, content_type="text/html")
 
 
+# A page like most of the web's: the server sets a CSRF cookie (as Django does) and a theme,
+# Google Analytics' tag sets _ga and _gid from script, and then the page calls an API that
+# wants a bearer token it does not have.
+SHOP_HTML = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Shop</title>
+<script>
+  document.cookie = "_ga=GA1.1.1234567890.1700000000; path=/; max-age=63072000";
+  document.cookie = "_gid=GA1.1.987654321.1700000000; path=/; max-age=86400";
+</script></head>
+<body><p id="status">loading…</p><script src="/s/caller.js"></script></body></html>
+"""
+
+
+async def shop(request: web.Request) -> web.Response:
+    response = web.Response(text=SHOP_HTML, content_type="text/html")
+    response.set_cookie("csrftoken", secrets.token_hex(16), path="/", samesite="Lax")
+    response.set_cookie("theme", "dark", path="/", samesite="Lax")
+    return response
+
+
 async def caller_js(request: web.Request) -> web.Response:
     return web.Response(text=CALLER_JS, content_type="application/javascript")
 
@@ -417,6 +437,7 @@ def add_scenarios(app: web.Application) -> None:
     app.router.add_get("/s/cookie/{kind}/login", cookie_login)
     app.router.add_get("/s/cookie/{kind}/api", cookie_api)
     app.router.add_get("/s/caller", caller)
+    app.router.add_get("/s/shop", shop)
     app.router.add_get("/s/caller.js", caller_js)
     app.router.add_get("/s/auth/login", auth_login)
     app.router.add_get("/s/short/login", short_login)
