@@ -171,7 +171,8 @@ _CATALOGUE: tuple[Cause, ...] = (
         "it is over. Apps normally refresh it silently; when that fails, every request gets "
         "401 until you sign in again.",
         (
-            "The token's exp claim compared with the server's Date header (the local clock when Date is missing).",
+            "The token's expiry time (its exp claim) compared with the server's clock, its Date header "
+            "(the local clock when Date is missing).",
             "The server's error message or the challenge's error_description saying it expired.",
         ),
         (
@@ -188,7 +189,7 @@ _CATALOGUE: tuple[Cause, ...] = (
         "for the server checking it: the issuer's clock runs ahead of the server's, or the "
         "server's clock is behind.",
         (
-            "The token's nbf and iat claims compared with the server's Date header.",
+            "The token's start and issue times (its nbf and iat claims) compared with the server's clock, its Date header.",
             "The local clock compared with the server's Date header.",
         ),
         (
@@ -240,7 +241,7 @@ _CATALOGUE: tuple[Cause, ...] = (
         "a second factor or typing your password again (RFC 9470 step-up authentication).",
         (
             'WWW-Authenticate: Bearer error="insufficient_user_authentication".',
-            "acr_values (how strong) and max_age (how recent) in the challenge.",
+            "acr_values (how strong a sign-in, such as a second factor) and max_age (how recent) in the challenge.",
             "A server message asking for MFA or two-factor authentication.",
         ),
         (

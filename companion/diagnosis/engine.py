@@ -12,6 +12,7 @@ bare guesses (confidence exactly `_HOLDS`) beside a surer primary.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from .catalogue import CAUSES, FixSpec, get_cause
 from .facts import (
@@ -98,6 +99,14 @@ EXPLAINS: dict[str, frozenset[str]] = {
 }
 _HOLDS = 0.5
 _MARGIN = 0.25
+_TIE = 0.05
+# Accounts of what happened to the credential that exclude each other: only one can be why.
+# (A doubled cookie and a deleted session can both hold; an expired token and a wrong one not.)
+_ONE_OF = frozenset(
+    {"missing_credentials", "credentials_stripped", "malformed_authorization", "scheme_mismatch", "expired_token",
+     "token_not_yet_valid", "invalid_token", "invalid_api_key", "invalid_credentials", "expired_session"}
+)  # fmt: skip
+_UNDECIDED = 0.45
 _UNKNOWN_CONFIDENCE = 0.2
 _RANK = {cause: rank for rank, (cause, _) in enumerate(PRECEDENCE)}
 
@@ -117,15 +126,39 @@ def findings(exchange: Exchange) -> list[Finding]:
     return found
 
 
-def _choose(found: list[Finding]) -> Finding | None:
+def _roots(found: list[Finding]) -> list[Finding]:
+    """The root causes that hold and that no other holding cause explains."""
     holding = [f for f in found if f.confidence >= _HOLDS]
     causes = {f.cause for f in holding}
     holding = [f for f in holding if not EXPLAINS.get(f.cause, frozenset()) & causes]
-    roots = [f for f in holding if f.cause not in SYMPTOMS]
+    return [f for f in holding if f.cause not in SYMPTOMS]
+
+
+def _choose(found: list[Finding]) -> Finding | None:
+    roots = _roots(found)
     if not roots:
         return None
     surest = max(f.confidence for f in roots)
     return next(f for f in roots if f.confidence >= surest - _MARGIN)
+
+
+def _undecided(primary: Finding, found: list[Finding]) -> Finding:
+    """When another root cause is as sure as the primary (two readings of equal weight that
+    disagree), the answer must not sound certain: below 0.5, and the summary names both."""
+    if primary.cause not in _ONE_OF:
+        return primary
+    rival = next(
+        (f for f in _roots(found) if f.cause in _ONE_OF and f.cause != primary.cause and f.confidence >= primary.confidence - _TIE),
+        None,
+    )
+    if rival is None:
+        return primary
+    other = CAUSES[rival.cause].title
+    return replace(
+        primary,
+        confidence=min(primary.confidence, _UNDECIDED),
+        summary=f"{primary.summary} Or, as likely: {other[0].lower()}{other[1:]} ({rival.summary})",
+    )
 
 
 def _sent_words(view: View) -> str:
@@ -179,6 +212,8 @@ def diagnose(exchange: Exchange) -> Diagnosis:
     fixes, and notes for the site's developers where the fault is theirs."""
     found = findings(exchange)
     primary = _choose(found)
+    if primary is not None:
+        primary = _undecided(primary, found)
     if primary is None:
         weak = [f for f in found if f.cause not in SYMPTOMS]
         primary = _unknown(make_view(exchange), weak)

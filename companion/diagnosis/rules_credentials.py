@@ -82,7 +82,11 @@ def invalid_credentials(view: View) -> Finding | None:
         evidence.append(
             ev("context", f"The same credentials were refused {plural(again, 'time')} before within a minute")
         )
-    realm = f' (realm "{challenge.param("realm")}")' if challenge is not None and challenge.param("realm") else ""
+    realm = (
+        f' (realm "{challenge.param("realm")}": the name of the protected area)'
+        if challenge is not None and challenge.param("realm")
+        else ""
+    )
     tail = f" and asks for {cred.scheme} again{realm}" if challenge is not None else ""
     said = view.said.rejected
     if said:

@@ -21,6 +21,11 @@ __all__ = [
 
 _SESSION = re.compile(r"session", re.IGNORECASE)
 _TOKENISH = re.compile(r"token|jwt|bearer|access|credential", re.IGNORECASE)
+# What a token's claims mean, in words a person knows (the claim's name follows in brackets).
+_CLAIM_WORDS = {
+    "exp": "expiry time", "nbf": "start time", "iat": "issue time", "aud": "audience (the service it is for)",
+    "iss": "issuer (who made it)",
+}  # fmt: skip
 _STEP_UP_ERRORS = frozenset({"insufficient_user_authentication", "insufficient_claims"})
 
 
@@ -85,9 +90,9 @@ def expired_token(view: View) -> Finding | None:
             return Finding(
                 "expired_token",
                 0.95 if view.now_source == "response.date" else 0.85,
-                f"The {_kind(cred)}'s exp ({fmt_clock(exp, view.now)}) is {fmt_span(late)} before {view.now_label}.",
+                f"The {_kind(cred)}'s expiry time ({fmt_clock(exp, view.now)}) is {fmt_span(late)} before {view.now_label}.",
                 (
-                    ev(cred.source, f"{_kind(cred).capitalize()} (JWT) with exp {fmt_clock(exp)}"),
+                    ev(cred.source, f"{_kind(cred).capitalize()} (JWT) with expiry time (exp) {fmt_clock(exp)}"),
                     *_date_evidence(view),
                     *text_evidence,
                     *_clock_skew_evidence(view),
@@ -104,7 +109,7 @@ def expired_token(view: View) -> Finding | None:
         for cred, exp in _jwt_times(view, "exp"):
             # The server's word stands, but a token that is not past exp means clocks or
             # lifetimes disagree: say so, and be less sure.
-            evidence.append(ev(cred.source, f"Its exp ({fmt_clock(exp)}) is still {fmt_span(exp - view.now)} ahead"))
+            evidence.append(ev(cred.source, f"Its expiry time (exp, {fmt_clock(exp)}) is still {fmt_span(exp - view.now)} ahead"))
             confidence = 0.7
         return Finding("expired_token", confidence, summary, (*evidence, *_clock_skew_evidence(view)))
     return None
@@ -124,10 +129,10 @@ def token_not_yet_valid(view: View) -> Finding | None:
                 return Finding(
                     "token_not_yet_valid",
                     confidence,
-                    f"The {_kind(cred)}'s {claim} ({fmt_clock(start, view.now)}) is "
+                    f"The {_kind(cred)}'s {_CLAIM_WORDS[claim]} ({claim}, {fmt_clock(start, view.now)}) is "
                     f"{fmt_span(start - view.now)} after {view.now_label}: {cause}.",
                     (
-                        ev(cred.source, f"{_kind(cred).capitalize()} (JWT) with {claim} {fmt_clock(start)}"),
+                        ev(cred.source, f"{_kind(cred).capitalize()} (JWT) with {_CLAIM_WORDS[claim]} ({claim}) {fmt_clock(start)}"),
                         *_date_evidence(view),
                         *_clock_skew_evidence(view),
                     ),
@@ -162,13 +167,13 @@ def invalid_token(view: View) -> Finding | None:
         evidence.append(
             ev(
                 cred.source,
-                f"Its exp ({fmt_clock(exp)}) is {fmt_span(exp - view.now)} after {view.now_label}: not expired",
+                f"Its expiry time (exp, {fmt_clock(exp)}) is {fmt_span(exp - view.now)} after {view.now_label}: not expired",
             )
         )
     if token.jwt is not None:
         for claim in ("aud", "iss"):
             if claim in token.jwt.claims:
-                evidence.append(ev(token.source, f"Its {claim} claim is {token.jwt.claims[claim]!r}"))
+                evidence.append(ev(token.source, f"Its {_CLAIM_WORDS[claim]} ({claim}) is {token.jwt.claims[claim]!r}"))
     if code_says or body_says:
         description = oauth[1].param("error_description") if oauth else None
         why = f" ({quote(description)})" if description else ""
@@ -289,13 +294,13 @@ def step_up_required(view: View) -> Finding | None:
     for cred in view.token_credentials():
         if cred.jwt is not None:
             if "acr" in cred.jwt.claims:
-                evidence.append(ev(cred.source, f"The token's acr claim is {cred.jwt.claims['acr']!r}"))
+                evidence.append(ev(cred.source, f"The token's sign-in level (acr) is {cred.jwt.claims['acr']!r}"))
                 if "acr_values" in params:
                     token_facts.append(f"this token's sign-in level is {quote(str(cred.jwt.claims['acr']))}")
             auth_time = claim_time(cred.jwt.claims, "auth_time")
             if auth_time is not None:
                 ago = fmt_span(view.now - auth_time)
-                evidence.append(ev(cred.source, f"The token's auth_time is {ago} before {view.now_label}"))
+                evidence.append(ev(cred.source, f"The token's sign-in time (auth_time) is {ago} before {view.now_label}"))
                 if "max_age" in params:
                     token_facts.append(f"this token's sign-in was {ago} before {view.now_label}")
             break

@@ -11,6 +11,7 @@ from .builders import (
     BEARER_WWW,
     NOW,
     BodyError,
+    Credential,
     Exchange,
     SiteContext,
     at,
@@ -136,3 +137,19 @@ def test_a_guess_is_no_answer_and_the_symptoms_stay_in_also() -> None:
     result = diagnose(ex)
     assert result.cause == "unknown" and result.also == ["auth_loop"]
     assert any(e.fact.startswith("Possibly invalid_token") for e in result.evidence)
+
+
+def test_two_equally_sure_readings_are_no_confident_answer() -> None:
+    """An API key and a token both sent, and the server only says "Invalid token": either
+    could be meant. The answer says so (confidence below 0.5) and names both."""
+    ex = exchange(
+        credentials=[
+            Credential(source="request.authorization", scheme="Bearer", length=40, params={"key_kind": "api_key", "key_prefix": "sk-"}),
+            Credential(source="request.header.x-auth-token", length=30),
+        ],
+        body=BodyError(message="Invalid token"),
+    )
+    result = diagnose(ex)
+    assert result.confidence < 0.5
+    assert {result.cause, *result.also} >= {"invalid_token", "invalid_api_key"}
+    assert "Or, as likely" in result.summary and "API key" in result.summary and "token" in result.summary

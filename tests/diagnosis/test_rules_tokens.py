@@ -26,7 +26,7 @@ CASES = [
         exchange(credentials=bearer({"exp": at(NOW - timedelta(minutes=14))}), www=BEARER_WWW),
         "expired_token",
         [],
-        ["exp (10:02:11 UTC) is 14 minutes before the server's Date"],
+        ["expiry time (10:02:11 UTC) is 14 minutes before the server's Date"],
         id="jwt-exp-before-date",
     ),
     pytest.param(
@@ -95,7 +95,7 @@ CASES = [
         exchange(credentials=bearer({"nbf": at(NOW + timedelta(minutes=3))}), www=BEARER_WWW),
         "token_not_yet_valid",
         [],
-        ["nbf (10:19:11 UTC) is 3 minutes after the server's Date"],
+        ["start time (nbf, 10:19:11 UTC) is 3 minutes after the server's Date"],
         id="nbf-in-future",
     ),
     pytest.param(
