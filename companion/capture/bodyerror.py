@@ -27,6 +27,7 @@ _MESSAGE_KEYS = (
 # `status`, Okta's `errorCode` beside its summary, Anthropic's `type`.
 _REASON_KEYS = ("reason", "status", "errorCode", "type", "subcode", "error_subcode")
 _TAG = re.compile(r"<[^>]+>")
+_DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"\s+")
 
 
@@ -103,8 +104,10 @@ def extract_body_error(content_type: str | None, body: bytes | None) -> dict[str
     stripped = text.lstrip()
     if "json" in ctype or stripped[:1] in "{[":
         try:
-            found = _from_json(json.loads(text))
-        except ValueError:
+            # The leading JSON document: a body may go on after it (padding, a second
+            # document, the zeros of a compression bomb) past the part that is read.
+            found = _from_json(_DECODER.raw_decode(stripped)[0])
+        except (ValueError, RecursionError):
             found = None  # truncated or not JSON after all: fall through to text
         if found:
             return found

@@ -25,6 +25,7 @@ from companion.capture.credentials import (
     fingerprint,
     scheme_of,
 )
+from companion.capture.decode import decoded_prefix
 from companion.capture.jwt import looks_like_jwt
 from companion.capture.keys import key_prefix
 from companion.capture.redact import (
@@ -43,7 +44,7 @@ from companion.wire import SCHEMA_VERSION
 __all__ = ["build_exchange", "credential_fingerprint", "initiator_of", "parse_set_cookies", "set_cookies_of"]
 # Opaque blobs in challenges (Negotiate/NTLM continuation tokens) are masked past this size.
 _BLOB = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2},?$")
-# Bodies larger than this (compressed) are not decoded at all: a 401 body is small.
+# Only this much of a (compressed) body is ever read: a 401's message is at its start.
 _MAX_RAW_BODY = 64 * 1024
 # What one exchange keeps at most, so that none outgrows the service's ingest limit (and is
 # lost there) whatever a server sends; what was cut is said in `truncated`.
@@ -183,13 +184,11 @@ def _credentials(request: http.Request, key: bytes) -> tuple[list[dict], list[di
 
 def _body_error(response: http.Response) -> dict | None:
     raw = response.raw_content
-    if not raw or len(raw) > _MAX_RAW_BODY:
+    if not raw:
         return None
-    try:
-        body = response.get_content(strict=False)
-    except Exception:  # noqa: BLE001 - broken encodings are the server's problem, not ours
-        return None
-    return extract_body_error(response.headers.get("content-type"), body[:MAX_BODY_BYTES] if body else None)
+    # Never get_content(): it decodes the whole body, and a compression bomb is a few KB.
+    body = decoded_prefix(raw[:_MAX_RAW_BODY], response.headers.get("content-encoding"), MAX_BODY_BYTES)
+    return extract_body_error(response.headers.get("content-type"), body)
 
 
 def credential_fingerprint(exchange: dict[str, Any]) -> str:

@@ -1,0 +1,74 @@
+"""The first few KB of a response body, decoded, whatever the server claims it compressed.
+
+mitmproxy's `get_content()` decodes a whole body in one go: a 1.8 KB brotli body that expands
+to 1 GB would fill the proxy's memory and stall its event loop for seconds. A 401's error
+message is in its first few KB, so only a bounded prefix is ever decoded, with streaming
+decoders that stop at the limit: zlib's `decompressobj(...).decompress(data, max_length)`,
+Brotli's `Decompressor.process(data, output_buffer_limit=…)`, zstandard's `stream_reader`.
+Brotli and zstandard come with mitmproxy itself; without them those codings are not read.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Callable
+
+__all__ = ["decoded_prefix"]
+
+_MAX_LAYERS = 2
+"""`Content-Encoding: gzip, br` is legal; more layers than this are no real server's."""
+
+
+def _gzip(data: bytes, limit: int) -> bytes:
+    return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(data, limit)
+
+
+def _deflate(data: bytes, limit: int) -> bytes:
+    # HTTP's "deflate" is zlib-wrapped, but some servers send raw deflate: try both.
+    try:
+        return zlib.decompressobj(wbits=zlib.MAX_WBITS).decompress(data, limit)
+    except zlib.error:
+        return zlib.decompressobj(wbits=-zlib.MAX_WBITS).decompress(data, limit)
+
+
+def _brotli(data: bytes, limit: int) -> bytes:
+    import brotli  # mitmproxy's dependency
+
+    return brotli.Decompressor().process(data, output_buffer_limit=limit)[:limit]
+
+
+def _zstd(data: bytes, limit: int) -> bytes:
+    import zstandard  # mitmproxy's dependency
+
+    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+    out = bytearray()
+    while len(out) < limit:
+        chunk = reader.read(limit - len(out))
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out)
+
+
+_DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
+    "gzip": _gzip, "x-gzip": _gzip, "deflate": _deflate, "br": _brotli, "zstd": _zstd,
+}  # fmt: skip
+
+
+def decoded_prefix(raw: bytes, content_encoding: str | None, limit: int) -> bytes | None:
+    """At most `limit` bytes of the decoded body; None when a coding is unknown or broken.
+    Codings are undone last-applied first (RFC 9110 §8.4)."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip() and c.strip().lower() != "identity"]
+    if len(codings) > _MAX_LAYERS:
+        return None
+    data = raw
+    for coding in reversed(codings):
+        decoder = _DECODERS.get(coding)
+        if decoder is None:
+            return None
+        try:
+            data = decoder(data, limit)
+        except Exception:  # noqa: BLE001 - a broken or hostile stream is the server's problem: no body error
+            return None
+    return data[:limit]
