@@ -36,7 +36,7 @@ class BombSite(ThreadingHTTPServer):
 
 
 class _Bomber(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         coding = self.path.rsplit("/", 1)[-1].split("?")[0]
         body = self.server.bombs[coding]  # type: ignore[attr-defined]
         self.send_response(401)
