@@ -25,10 +25,16 @@ __all__ = ["basic_parts", "describe_api_key", "describe_authorization", "fingerp
 # (RFC 9110 allows any token characters, but so does a bare token pasted without a scheme,
 # and the scheme is kept while the token must not be.)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}(?=\s|$)")
+# The IANA registry's schemes, and those of vendors people meet (Discord's Bot, Okta's SSWS,
+# Azure Storage's SharedKey …). Any other first word may be part of a secret ("hunter two"):
+# it is not kept, only its length.
 _KNOWN_SCHEMES = frozenset(
     {"basic", "bearer", "digest", "negotiate", "ntlm", "kerberos", "token", "jwt", "hoba", "mutual",
-     "scram-sha-1", "scram-sha-256", "vapid", "dpop", "apikey", "key", "oauth", "privatetoken", "concealed"}
-)
+     "scram-sha-1", "scram-sha-256", "vapid", "dpop", "apikey", "api-key", "key", "oauth", "privatetoken", "concealed",
+     "bot", "ssws", "mac", "hawk", "signature", "sharedkey", "sharedkeylite", "sharedaccesssignature", "googlelogin",
+     "splunk", "client-id", "zoho-oauthtoken", "klaviyo-api-key", "otp", "gssapi", "pop", "sso-key", "session",
+     "eg1-hmac-sha256", "goog4-hmac-sha256", "ocs-apirequest"}
+)  # fmt: skip
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
 _PLACEHOLDERS = {"undefined", "null", "none", "nil", "[object object]", "false", "true", "bearer"}
 
@@ -50,9 +56,16 @@ def scheme_of(value: str) -> str | None:
     word = match.group(0)
     if word.lower() in _KNOWN_SCHEMES or word.lower().startswith("aws4-"):
         return word
-    if match.end() == len(text) or not _PLAIN_WORD.fullmatch(word):
-        return None
-    return word
+    return None
+
+
+def _unknown_scheme_length(text: str) -> int | None:
+    """The length of a first word that could be a scheme we do not know (a plain word, then a
+    space and more), or None: then the value has no scheme at all."""
+    match = _SCHEME.match(text)
+    if match and match.end() < len(text) and _PLAIN_WORD.fullmatch(match.group(0)):
+        return len(match.group(0))
+    return None
 
 
 def basic_parts(payload: str) -> list[str]:
@@ -157,6 +170,11 @@ def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, 
     out: dict[str, Any] = {"source": source, "fingerprint": fingerprint(value, key)}
 
     scheme = scheme_of(text)  # a lone word that is no scheme we know is a token sent without one
+    hidden = _unknown_scheme_length(text) if scheme is None else None
+    if hidden is not None:
+        # "Word rest": a scheme we do not know, or a secret with a space in it. Neither is kept.
+        out.update(scheme=None, length=len(text) - hidden - 1, params={"scheme_length": str(hidden)}, problems=problems)
+        return out
     if scheme is None:
         # No scheme: a bare token pasted where "Bearer <token>" belonged, or quotes around it.
         problems.append("no_scheme")

@@ -38,6 +38,7 @@ from companion.capture.redact import (
     redact_url,
     scrub,
 )
+from companion.net.cookies import cookie_pairs
 from companion.net.dates import parse_http_date, utc_iso
 from companion.wire import SCHEMA_VERSION
 
@@ -95,6 +96,10 @@ def parse_set_cookies(lines: list[str], now: float) -> list[dict[str, Any]]:
         except Exception:  # noqa: BLE001 - a server's junk must not stop the capture
             continue
         for name, value, attrs in parsed:
+            if value is None:
+                # "Set-Cookie: abc123" has no "=": a cookie with no name whose value is abc123
+                # (RFC 6265bis §5.6). The value is never kept as a name.
+                name, value = "", name
             lowered = {k.lower(): v for k, v in attrs.items(multi=True)}
             max_age = None
             if lowered.get("max-age") is not None:
@@ -214,8 +219,8 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
     sent_cookies: list[dict] = []
     cookie_lines = request.headers.get_all("cookie")
     for line in cookie_lines:
-        for name, value in mcookies.parse_cookie_header(line):
-            sent_cookies.append({"name": _short(name), "length": len(value), "fingerprint": fingerprint(value, key)})
+        for name, value in cookie_pairs(line):
+            sent_cookies.append({"name": _short(scrub(name)), "length": len(value), "fingerprint": fingerprint(value, key)})
     sent_cookies = _bounded(sent_cookies, MAX_COOKIES, "request.cookies", truncated)
 
     origin = request.headers.get("origin")
@@ -306,7 +311,7 @@ def request_secrets(request: http.Request) -> list[str]:
             if scheme and scheme.lower() == "basic":
                 found += basic_parts(secret)
         elif lowered == "cookie":
-            found += [v for _, v in mcookies.parse_cookie_header(value)]
+            found += [v for _, v in cookie_pairs(value)]
         elif is_credential_header(name):
             found.append(value.strip())
     path, _, query = request.path.partition("?")

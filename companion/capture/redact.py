@@ -50,6 +50,25 @@ _CREDENTIAL_WORDS = frozenset(
 )  # fmt: skip
 _NOT_CREDENTIAL_HEADERS = frozenset({"idempotency-key", "x-idempotency-key", "sec-websocket-key", "sec-websocket-accept"})
 
+# Headers whose values are protocol facts a person may read (RFC 9110 and the web platform's);
+# every other header's value is kept as its length only.
+_HARMLESS_HEADERS = frozenset(
+    {"accept", "accept-encoding", "accept-language", "accept-ranges", "age", "allow", "alt-svc", "cache-control",
+     "connection", "content-disposition", "content-encoding", "content-language", "content-length", "content-location",
+     "content-range", "content-security-policy", "content-security-policy-report-only", "content-type",
+     "cross-origin-embedder-policy", "cross-origin-opener-policy", "cross-origin-resource-policy", "date", "dnt", "etag",
+     "expect", "expires", "host", "if-match", "if-modified-since", "if-none-match", "if-range", "if-unmodified-since",
+     "keep-alive", "last-modified", "link", "location", "max-forwards", "nel", "origin", "permissions-policy", "pragma",
+     "priority", "range", "referer", "referrer-policy", "report-to", "retry-after", "server", "server-timing",
+     "strict-transport-security", "te", "timing-allow-origin", "trailer", "transfer-encoding", "upgrade",
+     "upgrade-insecure-requests", "user-agent", "vary", "via", "warning", "x-content-type-options", "x-frame-options",
+     "x-powered-by", "x-request-id", "x-correlation-id", "x-xss-protection", "x-requested-with", "x-forwarded-proto",
+     "traceparent", "tracestate", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "ratelimit",
+     "ratelimit-policy", "x-github-otp", "npm-notice", "x-cache", "cf-ray", "x-amz-cf-id", "x-amzn-requestid",
+     "x-ms-request-id", "request-id", "x-envoy-upstream-service-time", "x-served-by"}
+)  # fmt: skip
+_HARMLESS_PREFIXES = ("access-control-", "sec-fetch-", "sec-ch-", "content-")
+
 # Header names whose values are secrets, whatever they look like.
 _SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "set-cookie2", "x-amz-signature"}
@@ -173,11 +192,14 @@ def is_sensitive_header(name: str) -> bool:
 
 
 def redact_header_value(name: str, value: str) -> str:
-    """The value of a header as it may be stored: secret headers are replaced by their
-    length; others keep their words with URLs, secret pairs and token-like runs masked."""
-    if is_sensitive_header(name):
-        return redacted_marker(value)
-    return mask_tokens(value)
+    """The value of a header as it may be stored. A value is a secret unless its header is a
+    known-harmless one (DESIGN.md, "Secrets"): a vendor's `X-Partner-Plain` keeps its name and
+    length only. Harmless ones keep their words, with URLs, secret pairs and token-like runs
+    masked all the same."""
+    lowered = name.lower()
+    if lowered in _SAFE_HEADERS or ((lowered in _HARMLESS_HEADERS or lowered.startswith(_HARMLESS_PREFIXES)) and not is_sensitive_header(name)):
+        return mask_tokens(value)
+    return redacted_marker(value)
 
 
 def _is_secret_param(name: str, value: str) -> bool:

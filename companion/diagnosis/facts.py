@@ -138,8 +138,9 @@ class View:
             return "password"
         if cred.jwt is not None or scheme in TOKEN_SCHEMES:
             return "token"
-        # A scheme of the vendor's own (Bot, SSWS, Key …) carries the vendor's key.
-        return "api_key" if scheme else "token"
+        # A scheme of the vendor's own (Bot, SSWS, Key …, or one the capture did not know and
+        # kept only the length of) carries the vendor's key.
+        return "api_key" if scheme or "scheme_length" in cred.params else "token"
 
     def credential_cookies(self) -> list[SentCookie]:
         """The cookies that may sign the person in: not analytics, consent, preference, CSRF,

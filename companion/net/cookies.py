@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-__all__ = ["default_path", "domain_covers", "expires_at", "path_covers"]
+__all__ = ["cookie_pairs", "default_path", "domain_covers", "expires_at", "path_covers"]
 
 
 def default_path(request_path: str) -> str:
@@ -37,3 +37,17 @@ def expires_at(set_at: datetime | None, max_age: int | None, expires: datetime |
     if max_age is not None and set_at is not None:
         return set_at + timedelta(seconds=max_age)
     return expires
+
+
+def cookie_pairs(header: str) -> list[tuple[str, str]]:
+    """The `(name, value)` pairs of a Cookie header. A pair without "=" is a cookie with no
+    name (RFC 6265bis §5.4: browsers send a nameless cookie as its value alone), so it comes
+    back as `("", value)`: a value is never taken for a name."""
+    pairs = []
+    for piece in header.split(";"):
+        piece = piece.strip()
+        if not piece:
+            continue
+        name, sep, value = piece.partition("=")
+        pairs.append((name.strip(), value.strip()) if sep else ("", piece))
+    return pairs

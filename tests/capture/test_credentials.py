@@ -147,7 +147,7 @@ def test_negotiate_mechanism_and_ntlm_step(header, params):
 @pytest.mark.parametrize(
     ("header", "scheme"),
     [("hunter2pass rest", None), ("Bearer x", "Bearer"), ("SSWS 00abcDEF", "SSWS"), ("AWS4-HMAC-SHA256 Credential=x", "AWS4-HMAC-SHA256"),
-     ("SCRAM-SHA-256 data", "SCRAM-SHA-256"), ("Custom-Scheme x", "Custom-Scheme"), ("pa55word extra", None)],
+     ("SCRAM-SHA-256 data", "SCRAM-SHA-256"), ("Custom-Scheme x", None), ("hunter two", None), ("pa55word extra", None)],
 )
 def test_only_a_real_scheme_is_kept_as_scheme(header, scheme):
     """The first word is kept only when it is a scheme: a password with a space after it is not."""

@@ -190,3 +190,23 @@ def test_credentials_are_found_in_vendor_headers_and_paths(headers, path, source
         assert credentials[0]["params"]["key_prefix"] == prefix
     if sources:
         assert not [value for _, value in headers if value in json.dumps(exchange)]
+
+
+@pytest.mark.parametrize(
+    ("request_headers", "response_headers", "secret"),
+    [
+        ([("Cookie", "nameless0secret0value; theme=dark")], [], "nameless0secret0value"),
+        ([], [("Set-Cookie", "setcookie0without0equals; Path=/")], "setcookie0without0equals"),
+        ([("Authorization", "hunter twosecretpart")], [], "hunter"),
+        ([("X-Partner-Plain", "plain0partner0value")], [], "plain0partner0value"),
+        ([], [("X-Upstream-Debug", "internal0debug0value")], "internal0debug0value"),
+    ],
+    ids=["cookie-without-a-name", "set-cookie-without-equals", "unknown-first-word", "neutral-request-header", "neutral-response-header"],
+)  # fmt: skip
+def test_a_value_is_a_secret_unless_shown_otherwise(request_headers, response_headers, secret):
+    """A nameless cookie's value is no name, an unknown first word of Authorization no scheme,
+    and a header that is not a known-harmless one keeps its name and length only."""
+    exchange = Companion().capture(flow_from(401, request_headers, response_headers, b"", "/"))
+    assert secret not in json.dumps(exchange)
+    if request_headers and request_headers[0][0].startswith("X-"):
+        assert dict(exchange["request"]["headers"])[request_headers[0][0]] == f"[redacted: {len(request_headers[0][1])} chars]"
