@@ -7,6 +7,7 @@ Everything returned is masked for tokens: servers do echo the token they rejecte
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -94,6 +95,28 @@ def _reason(doc: dict[str, Any], code: str | None) -> str | None:
     return None
 
 
+# Titles that say only "error": the page's own words are further down (Express's default
+# error page puts them in a <pre>, servers' 401 pages in an <h1> or a <p>).
+_BARE_TITLE = re.compile(r"^\W*(?:error|\d{3}(?:\s+\w+)*|unauthori[sz]ed|access denied|forbidden)\W*$", re.IGNORECASE)
+_HTML_PARTS = (("title", r"<title[^>]*>(.*?)</title>"), ("pre", r"<pre[^>]*>(.*?)(?:<br\s*/?>|\n|</pre>)"),
+               ("h1", r"<h1[^>]*>(.*?)</h1>"), ("p", r"<p[^>]*>(.*?)</p>"))  # fmt: skip
+
+
+def _from_html(text: str) -> dict[str, str | None] | None:
+    """The page's most telling words: its title, unless that only says "Error"; then the first
+    <pre> line, heading or paragraph; the whole text as the last resort."""
+    found: list[tuple[str, str]] = []
+    for part, pattern in _HTML_PARTS:
+        match = re.search(pattern, text, re.IGNORECASE | re.DOTALL)
+        if match and (words := _short(_TAG.sub(" ", html.unescape(match.group(1))))):
+            found.append((part, words))
+    telling = next(((part, words) for part, words in found if not _BARE_TITLE.match(words)), None)
+    if telling is None:
+        telling = found[0] if found else ("text", _short(html.unescape(_TAG.sub(" ", text))) or "")
+    part, message = telling
+    return {"code": None, "message": message, "field": f"html:{part}"} if message else None
+
+
 def extract_body_error(content_type: str | None, body: bytes | None) -> dict[str, str | None] | None:
     """The server's own error code and message, or None. Reads at most MAX_BODY_BYTES."""
     if not body:
@@ -112,9 +135,6 @@ def extract_body_error(content_type: str | None, body: bytes | None) -> dict[str
         if found:
             return found
     if "html" in ctype or stripped[:1] == "<":
-        title = re.search(r"(?is)<title[^>]*>(.*?)</title>", text)
-        plain = title.group(1) if title else _TAG.sub(" ", text)
-        message = _short(plain)
-        return {"code": None, "message": message, "field": "html"} if message else None
+        return _from_html(text)
     message = _short(text)
     return {"code": None, "message": message, "field": "text"} if message else None

@@ -26,7 +26,7 @@ from companion.capture.credentials import (
     scheme_of,
 )
 from companion.capture.decode import decoded_prefix
-from companion.capture.jwt import looks_like_jwt
+from companion.capture.jwt import looks_like_jwt, unverified_jwt
 from companion.capture.keys import key_prefix
 from companion.capture.redact import (
     API_KEY_QUERY_PARAMS,
@@ -220,7 +220,10 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
     cookie_lines = request.headers.get_all("cookie")
     for line in cookie_lines:
         for name, value in cookie_pairs(line):
-            sent_cookies.append({"name": _short(scrub(name)), "length": len(value), "fingerprint": fingerprint(value, key)})
+            cookie: dict[str, Any] = {"name": _short(scrub(name)), "length": len(value), "fingerprint": fingerprint(value, key)}
+            if looks_like_jwt(value) and (claims := unverified_jwt(value)):
+                cookie["jwt"] = claims  # a token kept in a cookie: its times are evidence
+            sent_cookies.append(cookie)
     sent_cookies = _bounded(sent_cookies, MAX_COOKIES, "request.cookies", truncated)
 
     origin = request.headers.get("origin")

@@ -32,6 +32,7 @@ API_KEY_SOURCES = ("request.header.", "request.query.", "request.path")
 # Schemes whose credentials are tokens (RFC 6750 and friends), as opposed to passwords.
 TOKEN_SCHEMES = frozenset({"bearer", "token", "jwt", "dpop", "mac", "access_token"})
 PASSWORD_SCHEMES = frozenset({"basic", "digest"})
+_SCHEME_WORDS = re.compile(r"\b(bearer|basic|digest|token|jwt|dpop|negotiate|ntlm|apikey)\b", re.IGNORECASE)
 NEGOTIATE_SCHEMES = frozenset({"negotiate", "ntlm", "kerberos"})
 
 
@@ -96,8 +97,15 @@ class View:
         return None
 
     def token_credentials(self) -> list[Credential]:
-        """Credentials that are tokens (`kind`), and anything that decodes as a JWT."""
-        return [cred for cred in self.exchange.request.credentials if cred.jwt is not None or self.kind(cred) == "token"]
+        """Credentials that are tokens (`kind`), anything that decodes as a JWT, and JWTs kept
+        in cookies (as `request.cookie.<name>`)."""
+        sent = [cred for cred in self.exchange.request.credentials if cred.jwt is not None or self.kind(cred) == "token"]
+        in_cookies = [
+            Credential(source=f"request.cookie.{c.name}", length=c.length, fingerprint=c.fingerprint, jwt=c.jwt)
+            for c in self.exchange.request.cookies
+            if c.jwt is not None
+        ]
+        return sent + in_cookies
 
     def texts_matching(self, pattern: re.Pattern[str]) -> list[ServerText]:
         return [t for t in self.server_texts if pattern.search(t.text)]
@@ -106,6 +114,16 @@ class View:
         """Evidence for the server's texts among `texts`, each with where it was said."""
         wanted = set(texts)
         return [ev(t.source, f"{t.label}: {quote(t.text)}") for t in self.server_texts if t.text in wanted]
+
+    def schemes_wanted(self) -> set[str]:
+        """The schemes the server's words ask for ("Format is Authorization: Bearer [token]",
+        "Expected 'Authorization: Bearer <JWT>'"), lower-cased; empty when they name none."""
+        return {m.lower() for text in self.said.wrong_scheme for m in _SCHEME_WORDS.findall(text)}
+
+    def wrong_scheme_for(self, cred: Credential) -> bool:
+        """The server's words ask for another scheme than `cred` was sent with."""
+        wanted = self.schemes_wanted()
+        return bool(wanted) and (cred.scheme or "").lower() not in wanted
 
     @property
     def reason_given(self) -> bool:
@@ -120,6 +138,8 @@ class View:
         (Negotiate, NTLM) or `cookie`. From its documented prefix first, then what the API
         documents, then where it travelled and under which scheme."""
         scheme = (cred.scheme or "").lower()
+        if cred.source.startswith("request.cookie."):
+            return "token"
         by_prefix = cred.params.get("key_kind")
         if cred.source.startswith(API_KEY_SOURCES):
             # A key header or parameter, unless the server calls what it refused a token
@@ -234,6 +254,8 @@ def credential_place(cred: Credential) -> str:
         return f"the URL parameter {cred.source.removeprefix('request.query.')}"
     if cred.source == "request.proxy-authorization":
         return "the Proxy-Authorization header"
+    if cred.source.startswith("request.cookie."):
+        return f"the cookie “{cred.source.removeprefix('request.cookie.')}”"
     return "the Authorization header"
 
 

@@ -81,6 +81,8 @@ class SentCookie(_Model):
     name: str
     length: int = 0
     fingerprint: str = ""
+    jwt: JwtInfo | None = None
+    """When the value is a JWT (a token kept in a cookie): its header and claims."""
 
 
 class SetCookie(_Model):

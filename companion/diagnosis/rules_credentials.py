@@ -68,8 +68,8 @@ def invalid_credentials(view: View) -> Finding | None:
         return None
     if view.kind(cred) == "api_key":
         return None  # an API key in the Basic pair (Stripe, Mailgun): invalid_api_key
-    if view.said.nothing_sent or view.reason_given:
-        return None  # nothing arrived (credentials_stripped), or a reason of its own (a second factor …)
+    if view.said.nothing_sent or view.reason_given or view.wrong_scheme_for(cred):
+        return None  # nothing arrived, a reason of its own (a second factor …), or another scheme asked for
     challenge = view.challenges.find(scheme)
     accepted = view.form is not None and scheme in view.form.also_accepts
     if view.challenges and challenge is None and not accepted:
@@ -157,7 +157,20 @@ def malformed_authorization(view: View) -> Finding | None:
 
 def scheme_mismatch(view: View) -> Finding | None:
     cred = view.authorization
-    if view.status != 401 or cred is None or not cred.scheme or not view.challenges:
+    if view.status != 401 or cred is None or not cred.scheme:
+        return None
+    if view.wrong_scheme_for(cred) and not cred.problems:
+        # No challenge to go by, but the server's words say which scheme it wants.
+        wanted = " or ".join(sorted(w.capitalize() for w in view.schemes_wanted()))
+        said = view.said.wrong_scheme
+        return Finding(
+            "scheme_mismatch",
+            0.8,
+            f"The request sent {cred.scheme} credentials, but the server says it wants {wanted}: {quote(said[0])}.",
+            (ev(cred.source, f"Credentials sent with the {cred.scheme} scheme"), *view.quoted(said)),
+            steps=(f"Send the credentials with the {wanted} scheme the server asks for.",),
+        )
+    if not view.challenges:
         return None
     sent = cred.scheme.lower()
     offered = view.challenges.schemes

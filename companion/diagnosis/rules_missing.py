@@ -119,8 +119,8 @@ def credentials_stripped(view: View) -> Finding | None:
     """The Authorization header left the browser, and the server says nothing arrived."""
     cred = view.authorization
     said = view.said
-    if view.status != 401 or cred is None or not said.nothing_sent or cred.problems:
-        return None
+    if view.status != 401 or cred is None or not said.nothing_sent or cred.problems or view.wrong_scheme_for(cred):
+        return None  # a broken header, or another scheme asked for: nothing was dropped
     wants_key = "key" in said.names and "token" not in said.names
     if wants_key and view.kind(cred) != "api_key":
         return None  # a token where the server wants a key: missing_credentials says so

@@ -36,6 +36,8 @@ def says_token_expired(text: str) -> bool:
 
 def _kind(cred: Credential) -> str:
     scheme = (cred.scheme or "").lower()
+    if cred.source.startswith("request.cookie."):
+        return f"token in the cookie “{cred.source.removeprefix('request.cookie.')}”"
     if cred.source != "request.authorization" and not cred.jwt:
         return "token"
     return "bearer token" if scheme in {"bearer", ""} else f"{cred.scheme} token"
@@ -188,6 +190,10 @@ def invalid_token(view: View) -> Finding | None:
     refused = said.rejected
     if refused and not said.nothing_sent and not ("key" in said.names and "token" not in said.names):
         specific = [text for text in refused if text not in said.generic]
+        scheme = (token.scheme or "bearer").lower()
+        accepted = view.challenges.find(scheme) is not None or (view.form is not None and scheme in view.form.also_accepts)
+        if not specific and view.challenges and not accepted:
+            return None  # a bare "no" to a scheme the server does not offer: scheme_mismatch
         return Finding(
             "invalid_token",
             0.85 if specific else 0.7,

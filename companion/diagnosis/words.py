@@ -124,11 +124,11 @@ ACCOUNT = _any(
 # The credential was looked at and refused: the heart of "invalid_*".
 REFUSED = _any(
     r"\binvalid\b", r"\bincorrect\b", r"\bwrong\b", r"\bbad\b", r"\brevoked\b", r"\bunknown\b",
-    r"not (?:valid|recogni[sz]ed|accepted|authori[sz]ed|active|signed|granted|issued)", r"isn't (?:valid|active)",
+    r"not (?:valid|recogni[sz]ed|accepted|active|signed|granted|issued)", r"isn't (?:valid|active)",
     r"(?:could|can)n?(?:'t| ?not) (?:be )?(?:authenticate|verif|validat)", r"unable to (?:authenticate|verify|validate)",
     r"authentication (?:failed|failure|error)", r"failed to (?:authenticate|verify|validate)", r"verification fail", r"signature",
-    r"\baudiences?\b", r"\bissuers?\b", r"\btenant\b", r"mismatch", r"(?:does|do) not match", r"should match", r"\bdenied\b",
-    r"not (?:a )?member", r"\bunauthori[sz]ed\b", r"\bunauthenticated\b", r"\bforbidden\b", r"rejected", r"no longer",
+    r"\baudiences?\b", r"\bissuers?\b", r"\btenant\b", r"mismatch", r"(?:does|do) not match", r"should match",
+    r"not (?:a )?member", r"rejected", r"no longer",
     r"(?:key|token|credentials?|secret|impersonation)\b.{0,40}\b(?:disabled|deleted)\b", r"invalid.(?:token|client|grant|api.key|request)", r"unauthorized.client", r"permission denied", r"\bnot found\b",
     r"not supported", r"unsupported", r"(?:provide|use|supply|pass|enter) (?:a )?(?:valid|correct)", r"not allowed", r"unexpected",
     r"black ?listed", r"block ?listed", r"no (?:recogni[sz]able|applicable|mandatory|active|credentials found)",
@@ -141,6 +141,12 @@ REFUSED = _any(
 GENERIC = _any(
     r"^\W*(?:\d{3}\W*)?(?:unauthori[sz]ed|unauthenticated|forbidden|access denied|authentication required|authorization required|"
     r"not authori[sz]ed|authentication failed|authenticate)\W*$"
+)  # fmt: skip
+# Words that say no without saying why, wherever they stand: "Unauthorized Access", Express's
+# "UnauthorizedError: …" before the reason, "Access denied".
+_GENERIC_WORDS = _any(
+    r"\bunauthori[sz]ed\b", r"\bunauthenticated\b", r"\bforbidden\b", r"\bdenied\b", r"\bnot authori[sz]ed\b",
+    r"\bauthentication required\b", r"\bauthorization required\b", r"\bmust be authenticated\b",
 )  # fmt: skip
 _CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|_+|-(?=[a-z])")
 
@@ -292,3 +298,5 @@ def _read_sentence(said: Said, sentence: str, text: str) -> None:
         _add(said.generic, text)
     elif REFUSED.search(sentence) or listed:
         _add(said.refused, text)
+    elif _GENERIC_WORDS.search(sentence):
+        _add(said.generic, text)

@@ -63,11 +63,16 @@ def as_json(doc: object) -> bytes:
         ("application/json", b'{"ok": false}', {"code": None, "message": '{"ok": false}', "field": "text"}),
         # A JSON type over an HTML body (a proxy's error page).
         ("application/json", b"<html><head><title>401 - Unauthorized</title></head><body>...</body></html>",
-         {"code": None, "message": "401 - Unauthorized", "field": "html"}),
-        # HTML without a title: the text, tags gone, spaces collapsed.
+         {"code": None, "message": "401 - Unauthorized", "field": "html:title"}),
+        # HTML without a title: a heading that says only the status gives way to the paragraph.
         ("text/html", b"<html><body><h1>401</h1>\n  <p>Login   required</p></body></html>",
-         {"code": None, "message": "401 Login required", "field": "html"}),
-        ("text/html", b"<title>\n   Access\n denied  </title>", {"code": None, "message": "Access denied", "field": "html"}),
+         {"code": None, "message": "Login required", "field": "html:p"}),
+        ("text/html", b"<title>\n   Access\n denied  </title>", {"code": None, "message": "Access denied", "field": "html:title"}),
+        # Express's default error page: the title says "Error", the reason is in the <pre>.
+        ("text/html", b"<!DOCTYPE html><html><head><title>Error</title></head><body><pre>UnauthorizedError: jwt expired<br> &nbsp; &nbsp;at /app/x.js:1:1</pre></body></html>",
+         {"code": None, "message": "UnauthorizedError: jwt expired", "field": "html:pre"}),
+        # No element at all: the text, tags gone.
+        ("text/html", b"<div>Unauthorized Access</div>", {"code": None, "message": "Unauthorized Access", "field": "html:text"}),
         # Plain text, whitespace collapsed; whitespace alone says nothing.
         ("text/plain", b"  Invalid\r\n\tcredentials  ", {"code": None, "message": "Invalid credentials", "field": "text"}),
         ("text/plain", b" \r\n\t ", None),

@@ -87,15 +87,10 @@ class Refusal:
     also: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     """Causes that must be neither the primary nor in `also`."""
-    xfail: str = ""
-    """Set when the companion's diagnosis is known to be wrong: "diagnosis: … — why it is wrong"."""
 
 
 def table(refusals: list[Refusal]) -> list:
-    return [
-        pytest.param(r, id=r.id, marks=[pytest.mark.xfail(strict=True, reason=r.xfail)] if r.xfail else [])
-        for r in refusals
-    ]
+    return [pytest.param(r, id=r.id) for r in refusals]
 
 
 def refused(companion: Companion, app: App, refusal: Refusal) -> tuple[dict, bytes]:

@@ -45,18 +45,11 @@ EXPRESS_JWT = [
     R("express-jwt: expired 15 minutes ago", "/api/me", bearer(jwt_token(-900)), "expired_token",
       'jsonwebtoken\'s TokenExpiredError: "jwt expired".', absent=("invalid_token",)),
     R("express-jwt: invalid signature", "/api/me", bearer(jwt_token(secret="another-key-another-key-another-key!")), "invalid_token",
-      '"invalid signature": the token was signed by someone else, or the key rotated.', absent=("expired_token",),
-      xfail="diagnosis: unknown (0.2, “nothing in the exchange shows why”) — Express's error page says "
-            "“UnauthorizedError: invalid signature” in its <pre>; the companion does not read an HTML error page's text"),
+      '"invalid signature": the token was signed by someone else, or the key rotated.', absent=("expired_token",)),
     R("express-jwt: revoked", "/api/me", bearer(jwt_token(jti=REVOKED_JTI)), "invalid_token",
-      'isRevoked said yes: "The token has been revoked." (revoked_token).', absent=("expired_token",),
-      xfail="diagnosis: unknown (0.2, “nothing in the exchange shows why”) — Express's error page says "
-            "“UnauthorizedError: The token has been revoked.” in its <pre>; the companion does not read it"),
+      'isRevoked said yes: "The token has been revoked." (revoked_token).', absent=("expired_token",)),
     R("express-jwt: Basic sent", "/api/me", basic(USER, PASSWORD), "scheme_mismatch",
-      '"Format is Authorization: Bearer [token]" (credentials_bad_scheme).', absent=("invalid_credentials",),
-      xfail="diagnosis: invalid_credentials (“The server rejected the Basic credentials for user \"alice\"”) — the "
-            "password was never checked: the page says “Format is Authorization: Bearer [token]”, so a Bearer token is "
-            "wanted; with no challenge the companion falls back on a wrong-password guess"),
+      '"Format is Authorization: Bearer [token]" (credentials_bad_scheme).', absent=("invalid_credentials",)),
     R("express-jwt: Bearer without a token", "/api/me", {"Authorization": "Bearer"}, "malformed_authorization",
       '"Format is Authorization: Bearer [token]" (credentials_bad_format): the header has no token.'),
 ]  # fmt: skip

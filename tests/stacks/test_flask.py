@@ -46,24 +46,16 @@ HTTPAUTH = [
     R("basic: unknown user", "/basic", basic("mallory", PASSWORD), "invalid_credentials",
       "verify_password returned nothing for a user it does not know."),
     R("basic: a bearer token sent to a Basic-only route", "/basic", bearer(TOKEN), "scheme_mismatch",
-      "Flask-HTTPAuth ignores an Authorization header of another scheme and challenges Basic again.",
-      xfail="diagnosis: invalid_token (“The server rejected the 30-character bearer token: “Unauthorized Access””) — "
-            "that body is Flask-HTTPAuth's stock text for every refusal, no verdict on the token; the route offers only Basic: "
-            "a user name and password are wanted, not another token"),
+      "Flask-HTTPAuth ignores an Authorization header of another scheme and challenges Basic again."),
     R("basic: payload not base64", "/basic", {"Authorization": f"Basic {USER}:{PASSWORD}"}, "malformed_authorization",
       "Werkzeug cannot decode the Basic payload, so the library sees no credentials.", absent=("invalid_credentials",)),
     R("token: nothing sent", "/token", {}, "missing_credentials", "HTTPTokenAuth challenges Bearer."),
     R("token: unknown token", "/token", bearer("tok_mallory_0f1e2d3c4b5a6978"), "invalid_token",
       "verify_token returned nothing: the token is not (or no longer) one the app knows.", absent=("expired_token",)),
     R("token: Basic sent to a Bearer route", "/token", basic(USER, PASSWORD), "scheme_mismatch",
-      "A password where the app wants a token: the challenge names Bearer only.", absent=("invalid_credentials",),
-      xfail="diagnosis: unknown (0.2, “nothing in the exchange shows why”) — Basic was sent and the only challenge is Bearer; "
-            "with FastAPI's or Passport's body the companion says scheme_mismatch for the same exchange, here the stock "
-            "“Unauthorized Access” body is taken as a verdict and cancels it"),
+      "A password where the app wants a token: the challenge names Bearer only.", absent=("invalid_credentials",)),
     R("token: DRF-style 'Token' scheme to a Bearer route", "/token", {"Authorization": f"Token {TOKEN}"}, "scheme_mismatch",
-      "The right token under the wrong scheme word.",
-      xfail="diagnosis: invalid_token (“The server rejected the 30-character Token token: “Unauthorized Access””) — "
-            "the token is the right one; the server never read it because the scheme word is Token, not the Bearer it offers"),
+      "The right token under the wrong scheme word."),
 ]  # fmt: skip
 
 JWT_EXTENDED = [
@@ -72,20 +64,14 @@ JWT_EXTENDED = [
     R("jwt: expired 15 minutes ago", "/protected", bearer(flask_jwt(-900)), "expired_token",
       'The library answers {"msg": "Token has expired"}.', absent=("invalid_token",)),
     R("jwt: expired, in the access_token_cookie", "/protected", {"Cookie": f"access_token_cookie={flask_jwt(-900)}"},
-      "expired_token", "JWT_TOKEN_LOCATION includes cookies: the same expiry, carried by a cookie.",
-      xfail="diagnosis: expired_session (0.5, “the session has probably ended”) — the server says “Token has expired” "
-            "and the cookie is a JWT whose exp is 15 minutes before the server's Date: the server's words and the "
-            "token's times both say expired_token; the session guess reads neither"),
+      "expired_token", "JWT_TOKEN_LOCATION includes cookies: the same expiry, carried by a cookie."),
     R("jwt: revoked by the blocklist loader", "/protected", bearer(flask_jwt(jti=REVOKED_JTI)), "invalid_token",
       'token_in_blocklist_loader said yes: {"msg": "Token has been revoked"}, not an expiry.', absent=("expired_token",)),
     R("jwt: a fresh token required, a refreshed one sent", "/fresh", bearer(flask_jwt()), "step_up_required",
       'jwt_required(fresh=True) wants the user to sign in again: {"msg": "Fresh token required"}.',
       absent=("expired_token", "invalid_token")),
     R("jwt: Basic sent where a Bearer JWT is wanted", "/protected", basic(USER, PASSWORD), "scheme_mismatch",
-      "The library says it is missing the 'Bearer' type in the Authorization header.", absent=("credentials_stripped",),
-      xfail="diagnosis: credentials_stripped (“Something on the way dropped the header”) — nothing was dropped: the server "
-            "quotes the header it got (“Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer "
-            "<JWT>'”); it wants a Bearer JWT and got Basic"),
+      "The library says it is missing the 'Bearer' type in the Authorization header.", absent=("credentials_stripped",)),
 ]  # fmt: skip
 
 
