@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import urllib.error
 import urllib.parse
@@ -121,9 +122,19 @@ def _events(args: argparse.Namespace) -> int:
     for event in events:
         diagnosis = event["diagnosis"]
         when = event["time"][11:19]
-        print(f"{when}  {event['status']}  {event['method']:<6} {event['url']}")
-        print(f"          {diagnosis['cause']}: {diagnosis['summary']}")
+        print(shown(f"{when}  {event['status']}  {event['method']:<6} {event['url']}"))
+        print(shown(f"          {diagnosis['cause']}: {diagnosis['summary']}"))
     return 0
+
+
+# Control characters and bidirectional overrides: a server's text must never move the cursor,
+# clear the screen, retitle the window or reorder what the person reads.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """Text that came from a server, safe for a terminal: control codes shown escaped."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 def build_parser() -> argparse.ArgumentParser:

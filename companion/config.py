@@ -7,6 +7,7 @@ The standard library only: the addon reads the token from inside any mitmproxy.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sys
@@ -55,15 +56,24 @@ def ensure_data_dir(path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise ConfigError(f"cannot create the data dir {path}: {exc.strerror or exc}") from exc
+    with contextlib.suppress(OSError):
+        info = path.stat()
+        if os.name == "posix" and info.st_uid == os.getuid() and info.st_mode & 0o077:
+            path.chmod(0o700)  # a dir that existed before: made the user's alone, as if new
     if not os.access(path, os.W_OK):
         raise ConfigError(f"the data dir {path} is not writable; choose another with --data-dir")
     return path
 
 
 def read_token(data_dir: Path) -> str | None:
-    """The API token of the companion using this data dir, or None if it has none yet."""
+    """The API token of the companion using this data dir, or None if it has none yet. A
+    token file others could read is made the user's alone first (it may have been copied)."""
+    path = data_dir / TOKEN_FILE
     try:
-        token = (data_dir / TOKEN_FILE).read_text(encoding="ascii").strip()
+        if path.stat().st_mode & 0o077:
+            with contextlib.suppress(OSError):
+                path.chmod(0o600)
+        token = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
     return token or None

@@ -5,7 +5,11 @@ with the pydantic models of `companion.diagnosis.models`, whose fields a test ke
 the keys the addon writes. Both sides read the version from here.
 """
 
-__all__ = ["SCHEMA_VERSION"]
+__all__ = ["MAX_EXCHANGE_BYTES", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 """Bumped when a field changes meaning or goes away; new optional fields keep it."""
+
+MAX_EXCHANGE_BYTES = 256 * 1024
+"""What one exchange may weigh as JSON. The addon trims to fit (saying what it cut); the
+service accepts twice this for a batch's overhead and refuses more."""

@@ -166,3 +166,26 @@ def test_events_json_from_the_store_is_valid_json(capsys, tmp_path, extra, urls)
     events = json.loads(capsys.readouterr().out)["events"]
     assert [e["url"] for e in events] == urls
     assert {e["diagnosis"]["cause"] for e in events} == {"expired_token"}
+
+
+def test_a_servers_control_codes_never_reach_the_terminal(capsys, tmp_path):
+    """A server's error_description with ESC and BEL (a title change, a screen clear) and a
+    right-to-left override is printed escaped: the terminal shows it, does not obey it."""
+    hostile = "Token revoked\x1b]0;pwned\x07\x1b[2J see \u202egnp.exe"
+
+    async def write() -> None:
+        store = await Store.open(tmp_path)
+        await store.add(
+            Event(
+                id="e1", time=datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC), method="GET", url="https://api.example.com/me",
+                host="api.example.com", site="example.com", status=401,
+                diagnosis=Diagnosis(cause="invalid_token", confidence=0.9, title="Invalid", summary=hostile),
+            )
+        )  # fmt: skip
+        await store.close()
+
+    asyncio.run(write())
+    assert main(["events", "--data-dir", str(tmp_path), "--api-port", str(free_port())]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "Token revoked\\x1b]0;pwned\\x07\\x1b[2J see \\u202egnp.exe" in out

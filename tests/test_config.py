@@ -174,3 +174,16 @@ def test_processes_racing_to_create_the_token_all_get_the_same_one(tmp_path):
     assert failures == [], f"{len(failures)} of {racers * rounds}, e.g. {failures[0]}"
     for n in range(rounds):
         assert {lines[n] for lines in outputs} == {read_token(tmp_path / str(n))}
+
+
+def test_a_data_dir_and_token_that_others_could_read_are_made_private(tmp_path):
+    """A data dir that existed (0755) and a token file copied in readable by all (0644) are
+    the user's alone after the companion has used them."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    (data / TOKEN_FILE).write_text("copied-token\n")
+    (data / TOKEN_FILE).chmod(0o644)
+    ensure_data_dir(data)
+    assert read_token(data) == "copied-token"
+    assert mode_of(data) == 0o700 and mode_of(data / TOKEN_FILE) == 0o600

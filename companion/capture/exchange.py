@@ -40,7 +40,7 @@ from companion.capture.redact import (
 )
 from companion.net.cookies import cookie_pairs
 from companion.net.dates import parse_http_date, utc_iso
-from companion.wire import SCHEMA_VERSION
+from companion.wire import MAX_EXCHANGE_BYTES, SCHEMA_VERSION
 
 __all__ = ["build_exchange", "credential_fingerprint", "initiator_of", "parse_set_cookies", "set_cookies_of"]
 # Opaque blobs in challenges (Negotiate/NTLM continuation tokens) are masked past this size.
@@ -151,6 +151,10 @@ def set_cookies_of(response: http.Response, received: float, truncated: list[str
     return parse_set_cookies([_short(line) for line in lines], received)
 
 
+def _short_or_none(value: str | None) -> str | None:
+    return _short(value) if value else None
+
+
 def _headers(headers: http.Headers, what: str, truncated: list[str]) -> list[tuple[str, str]]:
     pairs = _bounded(list(headers.items(multi=True)), MAX_HEADERS, what, truncated)
     return [(_short(n), _short(redact_header_value(n, v))) for n, v in pairs]
@@ -256,11 +260,11 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
             "cookie_header_length": sum(len(line) for line in cookie_lines),
             "origin": redact_url(origin) if origin else None,
             "referer": redact_url(referer.partition("?")[0]) if referer else None,
-            "sec_fetch_site": request.headers.get("sec-fetch-site"),
-            "sec_fetch_mode": request.headers.get("sec-fetch-mode"),
-            "sec_fetch_dest": request.headers.get("sec-fetch-dest"),
-            "access_control_request_method": request.headers.get("access-control-request-method"),
-            "user_agent": mask_tokens(request.headers.get("user-agent", "")) or None,
+            "sec_fetch_site": _short_or_none(request.headers.get("sec-fetch-site")),
+            "sec_fetch_mode": _short_or_none(request.headers.get("sec-fetch-mode")),
+            "sec_fetch_dest": _short_or_none(request.headers.get("sec-fetch-dest")),
+            "access_control_request_method": _short_or_none(request.headers.get("access-control-request-method")),
+            "user_agent": _short(mask_tokens(request.headers.get("user-agent", ""))) or None,
         },
         "response": {
             "headers": _headers(response.headers, "response.headers", truncated),
@@ -274,9 +278,9 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
             ],
             "set_cookies": set_cookies,
             "date": date.isoformat() if date else None,
-            "date_raw": date_raw,
+            "date_raw": _short_or_none(date_raw),
             "received": utc_iso(received),
-            "content_type": response.headers.get("content-type"),
+            "content_type": _short_or_none(response.headers.get("content-type")),
             "body_length": len(response.raw_content or b""),
             "body_error": _body_error(response),
         },
@@ -294,6 +298,20 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
     if echoed:
         exchange["response"] = _without(exchange["response"], echoed)
         exchange["reason"] = _without(exchange["reason"], echoed)
+    return _within_limit(exchange, len(dumped.encode("utf-8", "replace")))
+
+
+def _within_limit(exchange: dict[str, Any], size: int) -> dict[str, Any]:
+    """An exchange trimmed to fit what the service accepts, least telling parts first (the
+    full header lists, then the cookies), saying what was cut: a 401 is never lost to its size."""
+    for part, key in (("response", "headers"), ("request", "headers"), ("request", "cookies"), ("response", "set_cookies"), ("context", "cookies_set_earlier")):
+        if size <= MAX_EXCHANGE_BYTES:
+            break
+        items = exchange.get(part, {}).get(key)
+        if items:
+            exchange["truncated"].append(f"{part}.{key}: all {len(items)} dropped to fit the size limit")
+            exchange[part][key] = []
+            size = len(json.dumps(exchange, ensure_ascii=False).encode("utf-8", "replace"))
     return exchange
 
 

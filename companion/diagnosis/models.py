@@ -9,10 +9,11 @@ names and attributes (see DESIGN.md, "Secrets").
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from companion.wire import SCHEMA_VERSION
 
@@ -38,11 +39,38 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=False)
 
 
+_MAX_DEPTH = 8
+_MAX_ITEMS = 256
+_MAX_INT = 2**63
+
+
+def _bounded(value: Any, depth: int = 0) -> Any:
+    """Refuse what no real token holds and what would make a stored event unreadable: deep
+    nesting, huge containers, numbers past 64 bits (10^400 is valid JSON)."""
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"nested deeper than {_MAX_DEPTH} levels")
+    if isinstance(value, dict | list):
+        if len(value) > _MAX_ITEMS:
+            raise ValueError(f"more than {_MAX_ITEMS} items")
+        for item in value.values() if isinstance(value, dict) else value:
+            _bounded(item, depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _MAX_INT:
+        raise ValueError("a number larger than 64 bits")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("a number that is not finite")
+    return value
+
+
 class JwtInfo(_Model):
     """A JWT's decoded header and claims. The signature is never decoded nor kept."""
 
     header: dict[str, Any] = Field(default_factory=dict)
     claims: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("header", "claims")
+    @classmethod
+    def _within_bounds(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _bounded(value)
 
 
 class Credential(_Model):
@@ -197,16 +225,17 @@ class Exchange(_Model):
     flow_id: str
     time: datetime
     """When the request started, by the local clock."""
-    method: str
-    url: str
+    method: str = Field(max_length=32)
+    url: str = Field(max_length=16 * 1024)
     """The full URL with userinfo removed and secret-looking query values redacted."""
     scheme: str
-    host: str
+    host: str = Field(max_length=1024)
     port: int = Field(ge=0, le=65535)
-    path: str
+    path: str = Field(max_length=16 * 1024)
     http_version: str = "HTTP/1.1"
-    status: int = Field(ge=100, le=999)
-    reason: str = ""
+    status: Literal[401, 407]
+    """Only 401 and 407 are captured; anything else is no exchange of this product."""
+    reason: str = Field(default="", max_length=2048)
     request: RequestFacts
     response: ResponseFacts
     context: SiteContext = Field(default_factory=SiteContext)

@@ -26,6 +26,13 @@ async def _close_streams(app: web.Application) -> None:
     app[STREAM].close()
 
 
+async def _safe_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every answer: never sniffed into another type, never framed, never cached."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
 def create_app(data_dir: Path, token: str) -> web.Application:
     """The service for the store in `data_dir`, answering to `token`."""
     app = web.Application(middlewares=[guard], client_max_size=MAX_INGEST_BYTES)
@@ -33,6 +40,7 @@ def create_app(data_dir: Path, token: str) -> web.Application:
     app[TOKEN] = token
     app[STREAM] = Broadcaster()
     app.on_shutdown.append(_close_streams)
+    app.on_response_prepare.append(_safe_headers)
     app.cleanup_ctx.append(_store_ctx)
     app.router.add_routes(routes)
     return app

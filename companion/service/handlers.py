@@ -14,10 +14,11 @@ from companion.service.guard import error
 from companion.service.keys import STORE, STREAM
 from companion.service.pipeline import ingest_payload
 from companion.service.stream import HEARTBEAT_S, sse_lines
+from companion.wire import MAX_EXCHANGE_BYTES
 
 __all__ = ["MAX_INGEST_BYTES", "MAX_LIMIT", "routes"]
 
-MAX_INGEST_BYTES = 512 * 1024
+MAX_INGEST_BYTES = 2 * MAX_EXCHANGE_BYTES
 MAX_LIMIT = 500
 
 routes = web.RouteTableDef()

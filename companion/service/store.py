@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -19,6 +21,8 @@ from companion.errors import StoreError
 from companion.service.models import Event
 
 __all__ = ["DB_FILE", "Store"]
+
+log = logging.getLogger(__name__)
 
 DB_FILE = "events.sqlite3"
 SCHEMA_VERSION = 1
@@ -68,6 +72,8 @@ class Store:
     def __init__(self, path: Path, keep: int = DEFAULT_KEEP):
         self.path = path
         self.keep = keep
+        self.unreadable = 0
+        """Rows skipped because they could not be read back, since the store opened."""
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="store-write")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="store-read")
         self._local = threading.local()
@@ -82,9 +88,12 @@ class Store:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
+                _create_private(self.path)
                 conn = sqlite3.connect(self.path, timeout=10)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+                # What is deleted is overwritten, not merely unlisted (DESIGN.md, "Secrets").
+                conn.execute("PRAGMA secure_delete=ON")
             except sqlite3.Error as exc:
                 raise StoreError(self._explain(exc)) from exc
             self._local.conn = conn
@@ -149,13 +158,22 @@ class Store:
         return (Event.model_validate_json(existing), False) if existing else (event, True)
 
     async def recent(self, site: str | None = None, limit: int = 50) -> list[Event]:
-        """Newest first; `site` matches the host or the initiator's host, subdomains included."""
+        """Newest first; `site` matches the host or the initiator's host, subdomains included.
+        A row that cannot be read back (written by a bug, or damaged) is skipped and logged:
+        one event never takes the whole list down."""
         sql, args = _recent_query(site, limit)
 
         def select(conn: sqlite3.Connection) -> list[str]:
             return [r[0] for r in conn.execute(sql, args)]
 
-        return [Event.model_validate_json(body) for body in await self._read(select)]
+        events = []
+        for body in await self._read(select):
+            event = _readable(body)
+            if event is not None:
+                events.append(event)
+            else:
+                self.unreadable += 1
+        return events
 
     async def get(self, event_id: str) -> Event | None:
         def select(conn: sqlite3.Connection) -> str | None:
@@ -163,12 +181,15 @@ class Store:
             return row[0] if row else None
 
         body = await self._read(select)
-        return Event.model_validate_json(body) if body else None
+        return _readable(body) if body else None
 
     async def clear(self) -> int:
         def delete(conn: sqlite3.Connection) -> int:
             with conn:
-                return conn.execute("DELETE FROM events").rowcount
+                deleted = conn.execute("DELETE FROM events").rowcount
+            # The write-ahead log still holds the deleted pages: fold it in and empty it.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return deleted
 
         return await self._write(delete)
 
@@ -185,6 +206,24 @@ class Store:
         for pool in (self._writer, self._reader):
             await asyncio.get_running_loop().run_in_executor(pool, close_local)
             pool.shutdown(wait=True)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by the user alone; SQLite gives its WAL and SHM
+    files the database's permissions."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+    except OSError:
+        pass  # sqlite3.connect says what is wrong, in the store's words
+
+
+def _readable(body: str) -> Event | None:
+    try:
+        return Event.model_validate_json(body)
+    except ValueError:
+        log.warning("an event in the store cannot be read back and was skipped")
+        return None
 
 
 def read_events_file(path: Path, site: str | None, limit: int) -> list[dict[str, Any]]:

@@ -210,3 +210,17 @@ def test_a_value_is_a_secret_unless_shown_otherwise(request_headers, response_he
     assert secret not in json.dumps(exchange)
     if request_headers and request_headers[0][0].startswith("X-"):
         assert dict(exchange["request"]["headers"])[request_headers[0][0]] == f"[redacted: {len(request_headers[0][1])} chars]"
+
+
+@pytest.mark.parametrize("header", ["Content-Type", "Date", "Sec-Fetch-Site", "User-Agent"])
+def test_a_huge_header_is_cut_not_the_401_lost(header):
+    """A megabyte in a header the exchange keeps whole (Content-Type, Date …) is cut to fit:
+    the service accepts the exchange instead of refusing it as too large."""
+    from companion.wire import MAX_EXCHANGE_BYTES
+
+    where = "request" if header in {"Sec-Fetch-Site", "User-Agent"} else "response"
+    request_headers = [(header, "x" * 1_000_000)] if where == "request" else []
+    response_headers = [(header, "x" * 1_000_000)] if where == "response" else []
+    exchange = Companion().capture(flow_from(401, request_headers, response_headers, b"", "/"))
+    assert len(json.dumps(exchange).encode()) < MAX_EXCHANGE_BYTES
+    Exchange.model_validate(json.loads(json.dumps(exchange)))

@@ -30,7 +30,6 @@ from .builders import (
         pytest.param(exchange(cookies=cookies("cart"), www=('Custom realm="x"',)), id="unrelated-cookie-custom-scheme"),
         pytest.param(exchange(credentials=bearer(), www=BEARER_WWW), id="bearer-refused-without-a-word"),
         pytest.param(exchange(credentials=bearer()), id="bearer-refused-bare"),
-        pytest.param(exchange(status=403), id="not-a-401"),
     ],
 )
 def test_ambiguous_is_unknown_with_checklist(ex: Exchange) -> None:

@@ -214,3 +214,37 @@ async def test_a_diagnosis_that_fails_keeps_the_event_with_the_checklist(client,
     assert diagnosis["cause"] == "unknown" and "failed while diagnosing" in diagnosis["summary"]
     fixes = {fix["id"]: fix["title"] for fix in diagnosis["fixes"]}
     assert "copy_report" in fixes and all(fixes.values())
+
+
+async def test_every_answer_says_nosniff_and_no_framing(client):
+    """The service's answers, errors included, are never sniffed into another type or framed."""
+    for method, path, headers in [("GET", "/api/health", {}), ("GET", "/api/events", AUTH), ("GET", "/api/events", {}), ("GET", "/nope", AUTH)]:
+        response = await client.request(method, path, headers=headers)
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", path
+        assert response.headers.get("X-Frame-Options") == "DENY", path
+
+
+def _nested(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"status": 200},
+        {"request": {"credentials": [{"source": "request.authorization", "jwt": {"claims": _nested(220)}}]}},
+        {"request": {"credentials": [{"source": "request.authorization", "jwt": {"claims": {"exp": 10**400}}}]}},
+        {"url": "https://api.example.com/" + "x" * 500_000},
+    ],
+    ids=["not-a-401", "claims-220-deep", "exp-10^400", "half-a-megabyte-url"],
+)
+async def test_ingest_refuses_what_no_capture_sends(client, overrides):
+    """Validated at the edge: what could not be listed back, or is no 401, is never stored."""
+    body = json.dumps(exchange(**overrides)).encode()
+    response = await client.post("/api/ingest", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status in (413, 422), await response.text()
+    listed = await (await client.get("/api/events", headers=AUTH)).json()
+    assert listed == {"events": []}

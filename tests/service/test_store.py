@@ -90,3 +90,45 @@ async def test_read_events_file_without_a_service(tmp_path: Path):
     await store.add(event(1, "app.example.com"))
     await store.close()
     assert [e["id"] for e in read_events_file(tmp_path / DB_FILE, "example.com", 10)] == ["e1"]
+
+
+async def test_cleared_history_leaves_no_trace_in_the_files(tmp_path: Path):
+    """DELETE /api/events: the deleted text is gone from the database, its WAL and SHM, not
+    merely unlisted (secure_delete, and the WAL folded in and emptied)."""
+    store = await Store.open(tmp_path)
+    marker = "PLANTED-summary-9f8e7d6c5b4a"
+    for n in range(20):
+        planted = event(n, "api.example.com")
+        planted.diagnosis.summary = f"{marker} {n}"
+        await store.add(planted)
+    assert await store.clear() == 20
+    files = sorted(tmp_path.glob(DB_FILE + "*"))
+    assert files and not [f.name for f in files if marker.encode() in f.read_bytes()]
+    await store.close()
+
+
+async def test_the_store_files_are_the_users_alone(tmp_path: Path):
+    """The database and its WAL and SHM are created readable by the user only (0600)."""
+    store = await Store.open(tmp_path)
+    await store.add(event(1, "api.example.com"))
+    modes = {f.name: f.stat().st_mode & 0o777 for f in tmp_path.glob(DB_FILE + "*")}
+    await store.close()
+    assert set(modes) >= {DB_FILE, DB_FILE + "-wal"} and set(modes.values()) == {0o600}, modes
+
+
+async def test_one_unreadable_row_never_takes_the_list_down(tmp_path: Path):
+    """A row that cannot be read back (written by a bug, or damaged) is skipped and counted;
+    the others are listed."""
+    import sqlite3
+
+    store = await Store.open(tmp_path)
+    await store.add(event(1, "api.example.com"))
+    with sqlite3.connect(tmp_path / DB_FILE) as conn:
+        conn.execute(
+            "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body) VALUES (?,?,?,?,?,?,?,?)",
+            ("bad", "f-bad", "2026-11-23T10:00:00", "api.example.com", None, 401, "unknown", '{"id": "bad", "diagnosis": ' + "[" * 5000),
+        )
+    found = await store.recent()
+    assert [e.id for e in found] == ["e1"] and store.unreadable == 1
+    assert await store.get("bad") is None
+    await store.close()
