@@ -54,9 +54,21 @@ def _mitmproxy_option(text: str) -> str:
     return text
 
 
+def _reset_store(args: argparse.Namespace) -> None:
+    """`--reset-store`: the damaged store moved aside (kept), an empty one starts."""
+    if not args.reset_store:
+        return
+    from companion.service.store import move_aside
+
+    moved = move_aside(args.data_dir)
+    if moved is not None:
+        print(f"Moved the event store aside to {moved}; starting with an empty history.", flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     from companion.service.runner import RunOptions, run
 
+    _reset_store(args)
     options = RunOptions(
         data_dir=args.data_dir,
         api_port=args.api_port,
@@ -70,6 +82,7 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from companion.service.runner import serve
 
+    _reset_store(args)
     return asyncio.run(serve(args.data_dir, args.api_port))
 
 
@@ -143,9 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, default=None, help="where the store and the API token live (default: $COMPANION_DATA_DIR or the user data dir)")
     common.add_argument("--api-port", type=_port, default=DEFAULT_API_PORT, help=f"the service's port on 127.0.0.1 (default {DEFAULT_API_PORT})")
+    starts = argparse.ArgumentParser(add_help=False)
+    starts.add_argument(
+        "--reset-store", action="store_true",
+        help="move a damaged event store aside (renamed, kept) and start with an empty history",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", parents=[common], help="run the proxy and the service")
+    run = sub.add_parser("run", parents=[common, starts], help="run the proxy and the service")
     run.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port on 127.0.0.1 (default {DEFAULT_PROXY_PORT})")
     run.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
     run.add_argument(
@@ -154,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=_run)
 
-    serve = sub.add_parser("serve", parents=[common], help="run the service only (feed it from your own mitmproxy)")
+    serve = sub.add_parser("serve", parents=[common, starts], help="run the service only (feed it from your own mitmproxy)")
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", parents=[common], help="print the API token the extension pairs with")

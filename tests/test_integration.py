@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Companion, free_port, stop, wait_port
+from tests.conftest import ROOT, Companion, free_port, start_companion, stop, wait_port
 from tests.support.testsite import PASSWORD, SESSION_VALUE, make_jwt
 
 # Secrets planted in the requests below; none may reach the store.
@@ -175,3 +177,33 @@ def test_a_taken_api_port_is_a_clear_error(tmp_path: Path, companion: Companion)
     )  # fmt: skip
     assert out.returncode == 2
     assert f"cannot listen on 127.0.0.1:{companion.api_port}" in out.stderr and "--api-port" in out.stderr
+
+
+def test_a_taken_proxy_port_is_refused_in_the_companions_words(tmp_path: Path, companion: Companion):
+    """The proxy port is checked before anything starts: the message names --listen-port (not
+    mitmproxy's own hint, which companion run does not take), and nothing is left running."""
+    out = subprocess.run(
+        [sys.executable, "-m", "companion.cli", "run", "--listen-port", str(companion.proxy_port),
+         "--api-port", str(free_port()), "--data-dir", str(tmp_path / "data"), "--confdir", str(tmp_path / "conf")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert f"port {companion.proxy_port} on 127.0.0.1 is taken" in out.stderr and "--listen-port" in out.stderr
+    assert "--mode" not in out.stdout + out.stderr and "is running" not in out.stdout
+
+
+def test_the_proxy_dies_with_companion_run_even_on_kill_9(tmp_path: Path):
+    """kill -9 of companion run leaves no orphan proxy holding the port: the next run starts."""
+    first = start_companion(tmp_path / "first")
+    port = first.proxy_port
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait(10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        except OSError:
+            break  # nothing listens any more
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the proxy of a killed companion run still listens on {port}")

@@ -4,9 +4,13 @@ child process (mitmdump with the addon) that starts and stops with it."""
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import os
 import signal
+import socket
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +24,7 @@ __all__ = ["ADDON_PATH", "RunOptions", "extension_dir", "mitmdump_command", "run
 
 ADDON_PATH = Path(__file__).resolve().parent.parent / "addon.py"
 _PROXY_START_TIMEOUT_S = 30.0
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,14 +126,45 @@ def banner(options: RunOptions) -> str:
     )
 
 
+def check_port_free(port: int, option: str, what: str) -> None:
+    """Refuse, in the companion's own words, a port another program holds: before anything
+    starts, so nothing is left half-running and no other tool's hint is printed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise ConfigError(
+                f"port {port} on 127.0.0.1 is taken ({exc.strerror or exc}), so the {what} cannot listen there; "
+                f"stop what holds it, or choose another with {option} N"
+            ) from exc
+
+
+def _dies_with(parent: int) -> Callable[[], None] | None:
+    """For the proxy child: on Linux, the kernel sends it SIGTERM when `companion run` dies,
+    even by kill -9 (PR_SET_PDEATHSIG), so it never lingers holding the port."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arrange() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above: go now
+            os._exit(1)
+
+    return arrange
+
+
 async def run(options: RunOptions) -> int:
     """`companion run`: the service, then the proxy; Ctrl-C stops both in order."""
     stop = _stop_event()  # first: a Ctrl-C during start-up also stops in order
+    check_port_free(options.listen_port, "--listen-port", "proxy")
     runner = await start_service(options.data_dir, options.api_port)
     child: asyncio.subprocess.Process | None = None
     try:
         # A session of its own: Ctrl-C reaches us, and we stop the proxy in order.
-        child = await asyncio.create_subprocess_exec(*mitmdump_command(options), start_new_session=True)
+        child = await asyncio.create_subprocess_exec(
+            *mitmdump_command(options), start_new_session=True, preexec_fn=_dies_with(os.getpid())
+        )
         stopped = asyncio.create_task(stop.wait())
         listening = asyncio.create_task(_wait_listening(options.listen_port, child))
         await asyncio.wait({stopped, listening}, return_when=asyncio.FIRST_COMPLETED)

@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 from companion.errors import StoreError
 from companion.service.models import Event
 
-__all__ = ["DB_FILE", "Store"]
+__all__ = ["DB_FILE", "Store", "move_aside"]
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +101,10 @@ class Store:
         return conn
 
     def _explain(self, exc: sqlite3.Error) -> str:
-        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in str(exc) or "malformed" in str(exc)):
             return (
                 f"{self.path} is not a readable SQLite database ({exc}). Nothing was changed; "
-                "move the file aside to start with an empty history."
+                f"{_MOVE_ASIDE}."
             )
         return f"the event store {self.path} failed: {exc}"
 
@@ -124,6 +125,11 @@ class Store:
         return await self._run(self._reader, fn)
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
+        # A file whose pages are damaged opens and even answers some queries; then every write
+        # fails. Found now, it is refused at start with what to do, not at the first 401.
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise StoreError(f"{self.path} is damaged ({'; '.join(problems)}). Nothing was changed; {_MOVE_ASIDE}.")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -206,6 +212,23 @@ class Store:
         for pool in (self._writer, self._reader):
             await asyncio.get_running_loop().run_in_executor(pool, close_local)
             pool.shutdown(wait=True)
+
+
+_MOVE_ASIDE = "move the file aside to start with an empty history (`--reset-store` does it for you)"
+
+
+def move_aside(data_dir: Path) -> Path | None:
+    """`--reset-store`: the store's files renamed `events.sqlite3.damaged-<time>` (kept for a
+    look, never deleted); the path they went to, or None when there was no store."""
+    path = data_dir / DB_FILE
+    if not path.exists():
+        return None
+    aside = path.with_name(f"{DB_FILE}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(DB_FILE + suffix)
+        if part.exists():
+            part.rename(aside.with_name(aside.name + suffix))
+    return aside
 
 
 def _create_private(path: Path) -> None:

@@ -1,3 +1,6 @@
+import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -7,6 +10,7 @@ from companion.diagnosis.models import Diagnosis
 from companion.errors import StoreError
 from companion.service.models import Event
 from companion.service.store import DB_FILE, Store, read_events_file
+from tests.conftest import ROOT, free_port, stop, wait_port
 
 
 def event(n: int, host: str, initiator_host: str | None = None, cause: str = "unknown") -> Event:
@@ -119,8 +123,6 @@ async def test_the_store_files_are_the_users_alone(tmp_path: Path):
 async def test_one_unreadable_row_never_takes_the_list_down(tmp_path: Path):
     """A row that cannot be read back (written by a bug, or damaged) is skipped and counted;
     the others are listed."""
-    import sqlite3
-
     store = await Store.open(tmp_path)
     await store.add(event(1, "api.example.com"))
     with sqlite3.connect(tmp_path / DB_FILE) as conn:
@@ -132,3 +134,44 @@ async def test_one_unreadable_row_never_takes_the_list_down(tmp_path: Path):
     assert [e.id for e in found] == ["e1"] and store.unreadable == 1
     assert await store.get("bad") is None
     await store.close()
+
+
+def _damage(path: Path) -> None:
+    """Overwrite pages in the middle of the file, as a failing disk or a half-copied file would."""
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(2 * page, len(data) - page, 3 * page):
+        data[start + 100 : start + 900] = b"\xa5" * 800
+    path.write_bytes(bytes(data))
+
+
+async def test_a_damaged_store_is_refused_at_start_with_what_to_do(tmp_path: Path):
+    """A file whose pages are damaged no longer passes start-up to fail on every write: it is
+    refused at once, nothing is changed, and the message says how to start afresh."""
+    store = await Store.open(tmp_path)
+    for n in range(400):
+        await store.add(event(n, f"h{n}.example.com"))
+    await store.close()
+    path = tmp_path / DB_FILE
+    _damage(path)
+    damaged = path.read_bytes()
+    with pytest.raises(StoreError, match="--reset-store"):
+        await Store.open(tmp_path)
+    assert path.read_bytes() == damaged
+
+
+def test_reset_store_moves_the_damaged_file_aside_and_starts_empty(tmp_path: Path):
+    """`companion serve --reset-store` keeps the damaged file (renamed) and serves an empty store."""
+    (tmp_path / DB_FILE).write_bytes(b"this is not sqlite" * 200)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli", "serve", "--reset-store", "--data-dir", str(tmp_path), "--api-port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_port(port, proc)
+    finally:
+        printed = stop(proc)
+    assert "Moved the event store aside" in printed
+    kept = list(tmp_path.glob(DB_FILE + ".damaged-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == b"this is not sqlite" * 200
