@@ -207,3 +207,55 @@ def test_the_proxy_dies_with_companion_run_even_on_kill_9(tmp_path: Path):
         time.sleep(0.1)
     else:
         raise AssertionError(f"the proxy of a killed companion run still listens on {port}")
+
+
+def test_a_burst_of_401s_is_stored_whole_and_losses_are_counted_exactly(tmp_path: Path):
+    """3,000 captures at once into a real `companion serve`: delivered in batches, every one
+    stored; a small buffer under the same burst drops some, and the service counts exactly
+    those (GET /api/stats), while it happens."""
+    import json as json_
+    import urllib.request
+
+    from mitmproxy.test import tflow
+
+    from companion.capture import Companion as Addon
+    from companion.capture.sender import Sender
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(port), "--data-dir", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_port(port, proc)
+        token = (tmp_path / "token").read_text().strip()
+        template = {**Addon().capture(tflow.tflow(resp=True)), "status": 401}
+
+        def stats() -> dict:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/stats", headers={"Authorization": f"Bearer {token}"})
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return json_.load(answer)
+
+        roomy = Sender(f"http://127.0.0.1:{port}", lambda: token, capacity=5000)
+        for n in range(3000):
+            roomy.submit({**template, "flow_id": f"burst-{n}"})
+        roomy.start()
+        assert roomy.flush(timeout=120)
+        roomy.stop()
+        assert (roomy.stats.sent, roomy.stats.dropped_overflow, roomy.stats.rejected) == (3000, 0, 0)
+        assert stats()["events"] == 3000
+
+        tight = Sender(f"http://127.0.0.1:{port}", lambda: token, capacity=100)
+        for n in range(1000):
+            tight.submit({**template, "flow_id": f"tight-{n}"})
+        tight.start()
+        assert tight.flush(timeout=60)
+        tight.submit({**template, "flow_id": "tight-last"})  # the next delivery reports the count
+        assert tight.flush(timeout=60)
+        tight.stop()
+        seen = stats()
+        assert tight.stats.dropped_overflow == 1000 - 100
+        assert seen["losses"]["dropped_by_addon"] == tight.stats.dropped_overflow
+        assert seen["events"] == 3000 + tight.stats.sent
+    finally:
+        stop(proc)

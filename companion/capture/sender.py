@@ -8,8 +8,10 @@ service is down or slow, exchanges wait in the buffer, the oldest are dropped pa
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import logging
+import secrets
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +28,16 @@ _BACKOFF_MIN_S = 0.25
 _BACKOFF_MAX_S = 5.0
 # A service that keeps failing on one item (a bug on its side) must not hold up the rest.
 _MAX_SERVER_ERRORS = 5
+_BATCH = 100
+
+
+def _refused_in(answer: bytes) -> int:
+    """How many of a batch the service refused, from its answer (`{"refused": [...]}`)."""
+    try:
+        refused = json.loads(answer).get("refused", [])
+    except (ValueError, AttributeError):
+        return 0
+    return len(refused) if isinstance(refused, list) else 0
 
 
 @dataclass(slots=True)
@@ -53,7 +65,9 @@ class Sender:
         self._thread: threading.Thread | None = None
         self._conn: http.client.HTTPConnection | None = None
         self._down_logged = False
-        self._busy = False
+        self._in_flight = 0
+        """How many items at the head of the buffer are being posted right now."""
+        self._id = secrets.token_hex(8)
         self._server_errors = 0
         self.stats = SenderStats()
 
@@ -62,7 +76,7 @@ class Sender:
         with self._cond:
             # The item being posted is no longer waiting: it neither counts against the
             # capacity nor is dropped (it would be delivered all the same, and counted twice).
-            in_flight = 1 if self._busy and self._buffer else 0
+            in_flight = min(self._in_flight, len(self._buffer))
             if len(self._buffer) - in_flight >= self._capacity:
                 del self._buffer[in_flight]
                 self.stats.dropped_overflow += 1
@@ -95,7 +109,7 @@ class Sender:
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until the buffer is empty (for tests and shutdown); True if it emptied."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._buffer and not self._busy, timeout)
+            return self._cond.wait_for(lambda: not self._buffer and not self._in_flight, timeout)
 
     def _run(self) -> None:
         backoff = _BACKOFF_MIN_S
@@ -104,32 +118,38 @@ class Sender:
                 self._cond.wait_for(lambda: self._buffer or self._stopping)
                 if not self._buffer:
                     return
-                item = self._buffer[0]
-                self._busy = True
+                # Everything waiting goes in one delivery (up to a batch): a burst of 401s
+                # costs the service a few requests and transactions, not one each.
+                batch = list(itertools.islice(self._buffer, _BATCH))
+                self._in_flight = len(batch)
             try:
-                outcome = self._post(item)
+                outcome, refused = self._post(batch)
+                if outcome == "rejected" and len(batch) > 1:
+                    # The service refused the delivery as a whole: each on its own, so that a
+                    # bad one costs only itself.
+                    results = [self._post([item]) for item in batch]
+                    outcome = "retry" if any(o == "retry" for o, _ in results) else "sent"
+                    refused = sum(1 if o == "rejected" else r for o, r in results) if outcome == "sent" else 0
             except Exception:
-                log.exception("401 Companion: could not deliver a captured 401; dropped")
-                outcome = "rejected"
+                log.exception("401 Companion: could not deliver captured 401s; dropped")
+                outcome, refused = "sent", len(batch)
             if outcome == "server_error":
                 self._server_errors += 1
                 if self._server_errors >= _MAX_SERVER_ERRORS:
-                    log.warning("401 Companion: the service failed %d times on one captured 401; dropped", self._server_errors)
-                    outcome = "rejected"
+                    log.warning("401 Companion: the service failed %d times on a delivery; dropped", self._server_errors)
+                    outcome, refused = "sent", len(batch)
                 else:
                     outcome = "retry"
             if outcome != "retry":
                 self._server_errors = 0
             with self._cond:
                 if outcome != "retry":
-                    if self._buffer and self._buffer[0] is item:
-                        self._buffer.popleft()
-                    if outcome == "sent":
-                        self.stats.sent += 1
-                    else:
-                        self.stats.rejected += 1
+                    for _ in range(len(batch)):
+                        self._buffer.popleft()  # the batch is at the head: nothing removes items in flight
+                    self.stats.sent += len(batch) - refused
+                    self.stats.rejected += refused
                 self.stats.waiting = len(self._buffer)
-                self._busy = False
+                self._in_flight = 0
                 self._cond.notify_all()
                 if outcome == "retry":
                     if self._stopping:
@@ -139,16 +159,21 @@ class Sender:
                 else:
                     backoff = _BACKOFF_MIN_S
 
-    def _post(self, item: dict[str, Any]) -> str:
+    def _post(self, batch: list[dict[str, Any]]) -> tuple[str, int]:
+        """Deliver `batch` (one exchange as an object, several as an array); the outcome
+        (`sent`, `retry`, `rejected`, `server_error`) and how many the service refused."""
         token = self._token()
         if not token:
             self._note_down("no API token yet (is `companion serve` running with the same data dir?)")
-            return "retry"
-        body = json.dumps(item, separators=(",", ":")).encode()
+            return "retry", 0
+        body = json.dumps(batch[0] if len(batch) == 1 else batch, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/json",
             "Authorization": f"Bearer {token}",
             "Host": f"{self._host}:{self.port}",
+            # What this addon had to drop so far, for the service's count of losses.
+            "X-Companion-Sender": self._id,
+            "X-Companion-Dropped": str(self.stats.dropped_overflow),
         }
         try:
             if self._conn is None:
@@ -164,20 +189,20 @@ class Sender:
                 self._conn.close()
                 self._conn = None
             self._note_down(f"cannot reach the companion service at {self._host}:{self.port} ({exc.__class__.__name__})")
-            return "retry"
+            return "retry", 0
         if response.status in (200, 201):
             if self._down_logged:
                 log.info("401 Companion: service reachable again; delivering captured 401s")
                 self._down_logged = False
-            return "sent"
+            return "sent", _refused_in(detail) if len(batch) > 1 else 0
         if response.status == 401:
             self._note_down("the companion service refused the API token (restarted with another data dir?)")
-            return "retry"
+            return "retry", 0
         if response.status >= 500:
             self._note_down(f"the companion service answered {response.status}")
-            return "server_error"
-        log.warning("401 Companion: the service rejected an exchange (%s): %s", response.status, detail[:300].decode("utf-8", "replace"))
-        return "rejected"
+            return "server_error", 0
+        log.warning("401 Companion: the service rejected a delivery (%s): %s", response.status, detail[:300].decode("utf-8", "replace"))
+        return "rejected", len(batch)
 
     def _note_down(self, why: str) -> None:
         if not self._down_logged:

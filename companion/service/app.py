@@ -9,7 +9,8 @@ from aiohttp import web
 
 from companion.service.guard import guard
 from companion.service.handlers import MAX_INGEST_BYTES, routes
-from companion.service.keys import DATA_DIR, STORE, STREAM, TOKEN
+from companion.service.keys import DATA_DIR, LOSSES, STORE, STREAM, TOKEN
+from companion.service.pipeline import Losses
 from companion.service.store import Store
 from companion.service.stream import Broadcaster
 
@@ -39,6 +40,7 @@ def create_app(data_dir: Path, token: str) -> web.Application:
     app[DATA_DIR] = data_dir
     app[TOKEN] = token
     app[STREAM] = Broadcaster()
+    app[LOSSES] = Losses()
     app.on_shutdown.append(_close_streams)
     app.on_response_prepare.append(_safe_headers)
     app.cleanup_ctx.append(_store_ctx)

@@ -11,8 +11,8 @@ from companion import __version__
 from companion.diagnosis.catalogue import catalogue_json
 from companion.errors import IngestError
 from companion.service.guard import error
-from companion.service.keys import STORE, STREAM
-from companion.service.pipeline import ingest_payload
+from companion.service.keys import LOSSES, STORE, STREAM
+from companion.service.pipeline import MAX_BATCH, ingest_batch, ingest_payload
 from companion.service.stream import HEARTBEAT_S, sse_lines
 from companion.wire import MAX_EXCHANGE_BYTES
 
@@ -35,17 +35,39 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.post("/api/ingest")
 async def ingest(request: web.Request) -> web.Response:
+    """One exchange (answered with the stored event), or a JSON array of them (a batch,
+    answered with how many were stored, were already stored, and which were refused)."""
+    losses = request.app[LOSSES]
+    losses.note_dropped(request.headers.get("X-Companion-Sender", ""), _whole(request.headers.get("X-Companion-Dropped")))
     if request.content_length is not None and request.content_length > MAX_INGEST_BYTES:
-        return error(413, "too_large", f"an exchange is at most {MAX_INGEST_BYTES} bytes")
+        losses.refuse("too large")
+        return error(413, "too_large", f"a delivery is at most {MAX_INGEST_BYTES} bytes")
     try:
         payload = json.loads(await request.read())
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        losses.refuse("not JSON")
         return error(400, "bad_json", f"the body is not JSON: {exc.__class__.__name__}: {str(exc)[:200]}")
+    if isinstance(payload, list):
+        if len(payload) > MAX_BATCH:
+            losses.refuse("batch too large", len(payload))
+            return error(413, "too_large", f"a batch is at most {MAX_BATCH} exchanges")
+        return _json(await ingest_batch(payload, request.app[STORE], request.app[STREAM], losses))
     try:
         body = await ingest_payload(payload, request.app[STORE], request.app[STREAM])
     except IngestError as exc:
+        losses.refuse(str(exc).split(":")[0])
         return error(422, "invalid_exchange", str(exc))
     return _json(body, status=201)
+
+
+def _whole(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and len(text) < 12 else 0
+
+
+@routes.get("/api/stats")
+async def stats(request: web.Request) -> web.Response:
+    """Counts by cause and by site, the store's size and retention, and capture losses."""
+    return _json({**await request.app[STORE].stats(), "losses": request.app[LOSSES].as_json()})
 
 
 @routes.get("/api/stream")

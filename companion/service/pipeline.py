@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,7 +24,37 @@ from companion.service.models import Event
 from companion.service.store import Store
 from companion.service.stream import Broadcaster, summary_of
 
-__all__ = ["event_from_exchange", "ingest_payload"]
+__all__ = ["MAX_BATCH", "Losses", "event_from_exchange", "ingest_batch", "ingest_payload"]
+
+MAX_BATCH = 500
+"""The most exchanges one `POST /api/ingest` may carry as a JSON array."""
+
+
+@dataclass
+class Losses:
+    """Captured 401s that never became events, counted exactly and with why: refused here
+    (invalid, too large), or dropped by an addon before delivery (its buffer full while the
+    service was down or slow), as each addon reports it with every delivery."""
+
+    refused: int = 0
+    refused_why: Counter[str] = field(default_factory=Counter)
+    dropped_by_addons: dict[str, int] = field(default_factory=dict)
+
+    def refuse(self, why: str, count: int = 1) -> None:
+        self.refused += count
+        self.refused_why[why[:120]] += count
+
+    def note_dropped(self, sender: str, dropped: int) -> None:
+        """An addon's running count of what it dropped (it only ever grows, per sender)."""
+        if sender:
+            self.dropped_by_addons[sender[:64]] = max(dropped, self.dropped_by_addons.get(sender[:64], 0))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "refused_by_service": self.refused,
+            "refused_why": dict(self.refused_why.most_common(10)),
+            "dropped_by_addon": sum(self.dropped_by_addons.values()),
+        }
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +98,28 @@ def _validated(payload: Any) -> Exchange:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise IngestError(f"{where}: {first['msg']} ({exc.error_count()} problem(s))") from exc
+
+
+async def ingest_batch(payloads: list[Any], store: Store, stream: Broadcaster, losses: Losses) -> dict[str, Any]:
+    """Validate, diagnose, store (in one transaction) and announce a batch. Each exchange
+    stands alone: one that is refused costs itself, never the others."""
+    events: list[Event] = []
+    refused: list[dict[str, Any]] = []
+    for index, payload in enumerate(payloads):
+        try:
+            event = event_from_exchange(_validated(payload))
+            event.model_dump_json()  # the store's own serialization: what it cannot store is refused now
+        except (IngestError, PydanticSerializationError) as exc:
+            losses.refuse(str(exc).split(":")[0] if isinstance(exc, IngestError) else "cannot be stored")
+            refused.append({"index": index, "message": str(exc)[:300]})
+            continue
+        events.append(event)
+    created = await store.add_many(events) if events else []
+    for event, new in zip(events, created, strict=True):
+        if new:  # a delivery retried after a lost answer is no new 401
+            stream.publish(summary_of(event.model_dump(mode="json", exclude={"exchange"})))
+    stored = sum(created)
+    return {"stored": stored, "duplicates": len(events) - stored, "refused": refused}
 
 
 async def ingest_payload(payload: Any, store: Store, stream: Broadcaster) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from companion.errors import StoreError
+from companion.net.sites import site_of
 from companion.service.models import Event
 
 __all__ = ["DB_FILE", "Store", "move_aside"]
@@ -143,25 +144,59 @@ class Store:
     async def add(self, event: Event) -> tuple[Event, bool]:
         """Store an event; answer it and True, or, for an exchange already stored (the addon
         delivers at least once, and retries when an answer is lost), the stored one and False."""
-        body = event.model_dump_json()
+        (created,) = await self.add_many([event])
+        if created:
+            return event, True
         flow_id = event.exchange.flow_id if event.exchange else None
-        row = (event.id, flow_id, event.time.isoformat(), event.host, event.initiator_host, event.status, event.diagnosis.cause, body)
+        body = await self._read(lambda conn: conn.execute("SELECT body FROM events WHERE flow_id = ?", (flow_id,)).fetchone()[0])
+        return Event.model_validate_json(body), False
 
-        def insert(conn: sqlite3.Connection) -> str | None:
+    async def add_many(self, events: list[Event]) -> list[bool]:
+        """Store events in one transaction; for each, whether it is new (an exchange already
+        stored is not stored again)."""
+        rows = [
+            (e.id, e.exchange.flow_id if e.exchange else None, e.time.isoformat(), e.host, e.initiator_host, e.status,
+             e.diagnosis.cause, e.model_dump_json())
+            for e in events
+        ]  # fmt: skip
+
+        def insert(conn: sqlite3.Connection) -> list[bool]:
+            created = []
             with conn:
-                cur = conn.execute(
-                    "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body)"
-                    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(flow_id) DO NOTHING",
-                    row,
-                )
-                if cur.rowcount == 0:
-                    return conn.execute("SELECT body FROM events WHERE flow_id = ?", (flow_id,)).fetchone()[0]
-                if cur.lastrowid and cur.lastrowid % 100 == 0:  # prune now and then, not on every insert
-                    conn.execute("DELETE FROM events WHERE seq <= ?", (cur.lastrowid - self.keep,))
-                return None
+                for row in rows:
+                    cur = conn.execute(
+                        "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body)"
+                        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(flow_id) DO NOTHING",
+                        row,
+                    )
+                    created.append(cur.rowcount == 1)
+                last = cur.lastrowid if rows else None
+                if last and last // 100 != (last - len(rows)) // 100:  # prune now and then, not on every insert
+                    conn.execute("DELETE FROM events WHERE seq <= ?", (last - self.keep,))
+            return created
 
-        existing = await self._write(insert)
-        return (Event.model_validate_json(existing), False) if existing else (event, True)
+        return await self._write(insert)
+
+    async def stats(self) -> dict[str, Any]:
+        """Counts by cause and by site, the store's size on disk and what it keeps."""
+
+        def count(conn: sqlite3.Connection) -> dict[str, Any]:
+            by_cause = dict(conn.execute("SELECT cause, COUNT(*) FROM events GROUP BY cause ORDER BY 2 DESC"))
+            by_host = conn.execute("SELECT host, COUNT(*) FROM events GROUP BY host").fetchall()
+            total = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+            return {"events": total, "by_cause": by_cause, "by_host": by_host}
+
+        found = await self._read(count)
+        by_site: dict[str, int] = {}
+        for host, n in found.pop("by_host"):
+            site = site_of(host)
+            by_site[site] = by_site.get(site, 0) + n
+        size = sum(f.stat().st_size for f in self.path.parent.glob(DB_FILE + "*") if f.is_file() and ".damaged-" not in f.name)
+        return {
+            **found,
+            "by_site": dict(sorted(by_site.items(), key=lambda item: -item[1])),
+            "store": {"path": str(self.path), "bytes": size, "keep": self.keep, "unreadable_rows_skipped": self.unreadable},
+        }
 
     async def recent(self, site: str | None = None, limit: int = 50) -> list[Event]:
         """Newest first; `site` matches the host or the initiator's host, subdomains included.

@@ -43,7 +43,8 @@ class _Handler(BaseHTTPRequestHandler):
         server: Ingest = self.server  # type: ignore[assignment]
         server.auth_headers.append(self.headers.get("Authorization", ""))
         if server.status == 201:
-            server.received.append(json.loads(body))
+            payload = json.loads(body)
+            server.received.extend(payload if isinstance(payload, list) else [payload])
         server.posts += 1
         # Answer like the real service: the stored event, a few KB of JSON.
         answer = json.dumps({"id": "e", "exchange": json.loads(body), "padding": "x" * 4096}).encode()
@@ -192,7 +193,8 @@ def test_remembers_cookies_of_normal_responses(ingest, data_dir):
 
 
 def test_each_exchange_is_posted_exactly_once(ingest, data_dir):
-    """On one kept-alive connection with multi-KB answers, N captures are N posts: no retries."""
+    """On one kept-alive connection with multi-KB answers, N captures arrive once each, in
+    order: no retries, no duplicates (several may share a post: a batch)."""
     addon = Companion()
     with taddons.context(addon) as tctx:
         tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
@@ -200,7 +202,7 @@ def test_each_exchange_is_posted_exactly_once(ingest, data_dir):
             addon.response(flow_with(401, url=f"http://app.example.com/api/{n}"))
         assert addon.sender.flush()
         assert addon.sender.stats.sent == 20
-    assert ingest.posts == 20
+    assert 1 <= ingest.posts <= 20
     assert [e["url"] for e in ingest.received] == [f"http://app.example.com/api/{n}" for n in range(20)]
 
 

@@ -54,7 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.posted.append(json.loads(body))  # type: ignore[attr-defined]
+        payload = json.loads(body)
+        self.server.posted.extend(payload if isinstance(payload, list) else [payload])  # type: ignore[attr-defined]
         self._answer(201, b"{}")
 
     def do_GET(self) -> None:

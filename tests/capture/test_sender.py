@@ -87,9 +87,13 @@ class _Handler(BaseHTTPRequestHandler):
             {"path": self.path, "host": self.headers.get("Host", ""), "auth": auth, "type": self.headers.get("Content-Type", "")}
         )
         status = server.status if auth == f"Bearer {TOKEN}" else 401
+        payload = json.loads(body)
         if status in (200, 201):
-            server.received.append(json.loads(body))
-        answer = json.dumps({"id": "e", "exchange": json.loads(body), "padding": "x" * 2048}).encode()
+            server.received.extend(payload if isinstance(payload, list) else [payload])
+        if isinstance(payload, list):  # a batch: the real service's answer for one
+            answer = json.dumps({"stored": len(payload), "duplicates": 0, "refused": [], "padding": "x" * 2048}).encode()
+        else:
+            answer = json.dumps({"id": "e", "exchange": payload, "padding": "x" * 2048}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
@@ -178,8 +182,8 @@ def test_one_kept_alive_connection_carries_every_post(ingest, make_sender):
         sender.submit(item(n))
     sender.start()
     assert sender.flush()
-    assert (ingest.posts, ingest.connections) == (10, 1)
-    assert len(ingest.received) == 10
+    assert ingest.connections == 1 and 1 <= ingest.posts <= 10
+    assert ingest.received == [item(n) for n in range(10)]
 
 
 def test_a_restarted_service_gets_the_next_exchange_once(make_sender):
@@ -217,7 +221,7 @@ def test_waits_while_the_service_is_down_then_delivers_when_it_comes_up(make_sen
     finally:
         ingest.close()
     assert ingest.received == [item(n) for n in range(3)]
-    assert ingest.posts == 3
+    assert ingest.posts == 1  # what waited goes in one delivery
     messages = [r.getMessage() for r in caplog.records]
     assert len([m for m in messages if "cannot reach the companion service" in m]) == 1
     assert len([m for m in messages if "reachable again" in m]) == 1

@@ -101,7 +101,7 @@ async def test_ingest_then_list_get_and_clear(client):
     [
         (b"{not json", 400, "bad_json"),
         (b'{"flow_id": "x"}', 422, "invalid_exchange"),
-        (b"[]", 422, "invalid_exchange"),
+        (b"5", 422, "invalid_exchange"),
         (b'"text"', 422, "invalid_exchange"),
         (b"\xff\xfe", 400, "bad_json"),
         (b'{"a": "' + b"x" * 600_000 + b'"}', 413, "too_large"),
@@ -248,3 +248,28 @@ async def test_ingest_refuses_what_no_capture_sends(client, overrides):
     assert response.status in (413, 422), await response.text()
     listed = await (await client.get("/api/events", headers=AUTH)).json()
     assert listed == {"events": []}
+
+
+async def test_a_batch_is_stored_together_and_one_bad_exchange_costs_only_itself(client):
+    """POST /api/ingest with an array: each good exchange stored (a retried one not twice),
+    a bad one refused alone and counted in /api/stats with why."""
+    batch = [exchange(flow_id=f"b{n}") for n in range(5)] + [{"flow_id": "broken"}, exchange(flow_id="b0")]
+    response = await client.post("/api/ingest", json=batch, headers={**AUTH, "X-Companion-Sender": "addon-1", "X-Companion-Dropped": "7"})
+    assert response.status == 200
+    answer = await response.json()
+    assert (answer["stored"], answer["duplicates"], [r["index"] for r in answer["refused"]]) == (5, 1, [5])
+    listed = await (await client.get("/api/events", headers=AUTH)).json()
+    assert len(listed["events"]) == 5
+    stats = await (await client.get("/api/stats", headers=AUTH)).json()
+    assert stats["events"] == 5 and stats["by_cause"] == {"missing_credentials": 5} and stats["by_site"] == {"example.com": 5}
+    assert stats["losses"]["refused_by_service"] == 1 and stats["losses"]["dropped_by_addon"] == 7
+    assert stats["store"]["bytes"] > 0 and stats["store"]["keep"] > 0
+
+
+async def test_a_batch_over_the_limit_is_refused_whole_and_counted(client):
+    from companion.service.pipeline import MAX_BATCH
+
+    response = await client.post("/api/ingest", json=[{}] * (MAX_BATCH + 1), headers=AUTH)
+    assert response.status == 413
+    stats = await (await client.get("/api/stats", headers=AUTH)).json()
+    assert stats["losses"]["refused_by_service"] == MAX_BATCH + 1
