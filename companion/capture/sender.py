@@ -1,8 +1,10 @@
 """Hand exchanges to the service without ever making a flow wait.
 
-The addon's hook only appends to a bounded buffer; one daemon thread posts from it. When the
-service is down or slow, exchanges wait in the buffer, the oldest are dropped past its size
-(and counted), and the proxy goes on proxying.
+The addon's hook only appends to a bounded buffer; one daemon thread posts from it, everything
+waiting in one delivery (a batch of up to 100). When the service is down or slow, exchanges
+wait in the buffer, the oldest are dropped past its size (and counted, and reported to the
+service with the next delivery), and the proxy goes on proxying. The delivery under way is
+never dropped: at most the buffer's size plus one delivery is held.
 """
 
 from __future__ import annotations

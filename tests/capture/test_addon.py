@@ -144,9 +144,10 @@ def test_service_down_never_blocks_and_overflow_is_counted(data_dir):
         elapsed = time.monotonic() - started
         stats = addon.sender.stats
         assert stats.sent == 0
-        # Five wait; one more may be on its way to the service at that moment (never dropped).
-        assert stats.waiting <= 5 + 1
-        assert stats.dropped_overflow >= 50 - 6
+        # Five wait; up to five more may be on their way to the service at that moment, as
+        # one delivery (never dropped: they would arrive all the same).
+        assert stats.waiting <= 5 + 5
+        assert stats.dropped_overflow >= 50 - 10
         assert stats.dropped_overflow + stats.waiting == 50
     # Not a timing assertion on speed, only a sanity bound far above any real cost:
     # 50 hooks that waited on a dead service would take 50 connection attempts.
