@@ -22,7 +22,7 @@ def _bomb(coding: str) -> bytes:
     """MESSAGE, then a gigabyte of zeros, compressed: a small body that expands to 1 GB."""
     block = bytes(1 << 20)
     if coding == "br":
-        c = brotli.Compressor(quality=5, lgwin=24)
+        c = brotli.Compressor(quality=5, lgwin=22)
         return c.process(MESSAGE) + b"".join(c.process(block) for _ in range(GIGABYTE >> 20)) + c.finish()
     z = zstandard.ZstdCompressor(level=3).compressobj()
     return z.compress(MESSAGE) + b"".join(z.compress(block) for _ in range(GIGABYTE >> 20)) + z.flush()

@@ -32,9 +32,34 @@ def _deflate(data: bytes, limit: int) -> bytes:
         return zlib.decompressobj(wbits=-zlib.MAX_WBITS).decompress(data, limit)
 
 
+# The decoder holds the whole window in memory: 2^24 bytes for the largest. Servers use 4 MB
+# (the brotli library's default) or less; a bigger window on a 401 is a bomb, not a message.
+_BROTLI_MAX_WBITS = 22
+
+
+def _brotli_window_bits(data: bytes) -> int | None:
+    """WBITS from a brotli stream's first bits (RFC 7932 §9.1), or None for large-window
+    streams, which HTTP does not use."""
+    if not data:
+        return None
+    bits = data[0] | (data[1] << 8 if len(data) > 1 else 0)
+    if not bits & 1:
+        return 16
+    n = (bits >> 1) & 0b111
+    if n:
+        return 17 + n
+    m = (bits >> 4) & 0b111
+    if m == 1:
+        return None
+    return 8 + m if m else 17
+
+
 def _brotli(data: bytes, limit: int) -> bytes:
     import brotli  # mitmproxy's dependency
 
+    wbits = _brotli_window_bits(data)
+    if wbits is None or wbits > _BROTLI_MAX_WBITS:
+        raise ValueError(f"a brotli window of 2^{wbits} bytes on a 401 body")
     return brotli.Decompressor().process(data, output_buffer_limit=limit)[:limit]
 
 

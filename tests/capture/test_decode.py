@@ -86,3 +86,12 @@ def test_codings_real_servers_send(raw: bytes, encoding: str | None, expected: b
         assert MESSAGE.startswith(prefix)  # a truncated stream gives what it has, never junk
     else:
         assert prefix == expected
+
+
+def test_a_brotli_window_bigger_than_real_servers_use_is_not_decoded():
+    """The decoder would hold a 16 MB window for a 2^24 stream: a 401 body has no need of it
+    (servers use 4 MB or less), so such a body is not read at all."""
+    big_window = brotli.Compressor(quality=5, lgwin=24)
+    body = big_window.process(MESSAGE) + big_window.process(bytes(1 << 20)) + big_window.finish()
+    assert decoded_prefix(body, "br", LIMIT) is None
+    assert decoded_prefix(brotli.compress(MESSAGE, lgwin=22), "br", LIMIT) == MESSAGE
