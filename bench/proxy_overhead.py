@@ -10,7 +10,9 @@ rounds is the answer):
 
 - throughput: requests per second through the proxy;
 - proxy CPU: CPU time the mitmdump process spent per request (from /proc), which the other
-  processes on the machine (client, upstream, the companion service) do not blur.
+  processes on the machine (client, upstream) do not blur;
+- companion CPU: the same plus the CPU time of the `companion serve` process in that round:
+  what the companion as a whole costs the machine per request, beside bare mitmdump's.
 
 Three proxies: bare mitmdump; with the addon feeding a running `companion serve`; with the
 addon and the service down (captures wait in the bounded buffer and are dropped). Nothing
@@ -146,18 +148,23 @@ def main() -> None:
             wait_port(api_port)
             dead_port = free_port()  # nothing listens: the "service down" case
             results: dict[str, dict[str, dict[str, list[float]]]] = {}
-            for share in (0.0, args.share_401):
+            for share in sorted({0.0, args.share_401}):
                 label = f"{share:.0%} 401s"
-                runs: dict[str, dict[str, list[float]]] = {name: {"rps": [], "cpu_ms": []} for name, _, _ in PROXIES}
+                runs: dict[str, dict[str, list[float]]] = {name: {"rps": [], "cpu_ms": [], "all_cpu_ms": []} for name, _, _ in PROXIES}
                 for _ in range(args.rounds):
                     for name, addon, service_up in PROXIES:
                         port = free_port()
                         proxy = start_proxy(port, tmpdir / "mitm", addon, api_port if service_up else dead_port, tmpdir / "data")
                         try:
                             drive(port, upstream_port, min(300, args.requests), args.concurrency, share)  # warm-up
-                            before = cpu_seconds(proxy.pid)
+                            before, service_before = cpu_seconds(proxy.pid), cpu_seconds(service.pid)
                             runs[name]["rps"].append(drive(port, upstream_port, args.requests, args.concurrency, share))
-                            runs[name]["cpu_ms"].append((cpu_seconds(proxy.pid) - before) * 1000 / args.requests)
+                            if service_up:
+                                time.sleep(1.0)  # the last deliveries are handled after the last response
+                            proxy_ms = (cpu_seconds(proxy.pid) - before) * 1000 / args.requests
+                            service_ms = (cpu_seconds(service.pid) - service_before) * 1000 / args.requests if service_up else 0.0
+                            runs[name]["cpu_ms"].append(proxy_ms)
+                            runs[name]["all_cpu_ms"].append(proxy_ms + service_ms)
                         finally:
                             proxy.terminate()
                             proxy.wait()
@@ -168,7 +175,7 @@ def main() -> None:
                 proc.wait()
 
     print(f"{args.requests} requests a round, {args.rounds} rounds, concurrency {args.concurrency}, loopback\n")
-    print(f"{'mix':<9} {'proxy':<26} {'req/s':>7} {'throughput ratio':>17} {'CPU ms/req':>11} {'CPU ratio':>10}")
+    print(f"{'mix':<9} {'proxy':<26} {'req/s':>7} {'throughput ratio':>17} {'CPU ms/req':>11} {'CPU ratio':>10} {'+service ms/req':>16} {'ratio':>6}")
     summary: dict[str, dict] = {}
     for label, runs in results.items():
         base = runs[PROXIES[0][0]]
@@ -176,13 +183,16 @@ def main() -> None:
             run = runs[name]
             rps_ratio = statistics.median(a / b for a, b in zip(run["rps"], base["rps"], strict=True))
             cpu_ratio = statistics.median(a / b for a, b in zip(run["cpu_ms"], base["cpu_ms"], strict=True))
+            all_ratio = statistics.median(a / b for a, b in zip(run["all_cpu_ms"], base["cpu_ms"], strict=True))
             summary.setdefault(label, {})[name] = {
                 "rps": statistics.median(run["rps"]), "cpu_ms_per_request": statistics.median(run["cpu_ms"]),
-                "throughput_ratio": rps_ratio, "cpu_ratio": cpu_ratio, "rounds": run,
+                "throughput_ratio": rps_ratio, "cpu_ratio": cpu_ratio,
+                "companion_cpu_ms_per_request": statistics.median(run["all_cpu_ms"]), "companion_cpu_ratio": all_ratio, "rounds": run,
             }  # fmt: skip
             print(
                 f"{label:<9} {name:<26} {statistics.median(run['rps']):>7.0f} {rps_ratio:>17.2f}"
                 f" {statistics.median(run['cpu_ms']):>11.3f} {cpu_ratio:>10.2f}"
+                f" {statistics.median(run['all_cpu_ms']):>16.3f} {all_ratio:>6.2f}"
             )
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))

@@ -31,6 +31,7 @@ _BACKOFF_MAX_S = 5.0
 # A service that keeps failing on one item (a bug on its side) must not hold up the rest.
 _MAX_SERVER_ERRORS = 5
 _BATCH = 100
+_TAKE_OVER_WAIT_S = 1.0
 
 
 def _refused_in(answer: bytes) -> int:
@@ -87,8 +88,11 @@ class Sender:
             self._cond.notify()
 
     def take_over(self, old: Sender) -> None:
-        """Keep what an earlier sender still had waiting (the addon's options changed)."""
+        """Keep what an earlier sender still had waiting (the addon's options changed). A
+        delivery the old one has under way is let finish first (briefly), so that nothing is
+        sent by both, nor left behind."""
         with old._cond:
+            old._cond.wait_for(lambda: not old._in_flight, timeout=_TAKE_OVER_WAIT_S)
             waiting = list(old._buffer)
             old._buffer.clear()
         for item in waiting:
@@ -156,7 +160,9 @@ class Sender:
                 if outcome == "retry":
                     if self._stopping:
                         return
-                    self._cond.wait(backoff)
+                    # New captures do not cut the wait short (one connection attempt per 401
+                    # to a service that is down cost the proxy CPU); stopping does.
+                    self._cond.wait_for(lambda: self._stopping, timeout=backoff)
                     backoff = min(backoff * 2, _BACKOFF_MAX_S)
                 else:
                     backoff = _BACKOFF_MIN_S

@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -360,3 +361,23 @@ def test_take_over_keeps_what_was_waiting(ingest, make_sender, capacity, deliver
     assert new.flush(timeout=20)
     assert ingest.received == [item(n) for n in delivered]
     assert old.flush(timeout=0)  # nothing left behind in the old one
+
+
+def test_new_captures_do_not_cut_the_backoff_short(make_sender):
+    """With the service down, a stream of captures must not turn into one connection attempt
+    each: the sender keeps to its backoff, and tries only a handful of times."""
+    attempts = []
+    sender = make_sender(dead_url())
+    real_post = sender._post
+
+    def counting_post(batch):
+        attempts.append(len(batch))
+        return real_post(batch)
+
+    sender._post = counting_post  # type: ignore[method-assign]
+    sender.start()
+    for n in range(40):
+        sender.submit(item(n))
+        time.sleep(0.02)  # 0.8 s of captures: backoff 0.25 s, then 0.5 s …
+    assert len(attempts) <= 4, attempts
+    assert sender.stats.waiting == 40 and sender.stats.dropped_overflow == 0
