@@ -70,7 +70,6 @@ class View:
     proxy_challenges: ParsedChallenges
     authorization: Credential | None
     """The credential from the Authorization header, if one was sent."""
-    api_keys: tuple[Credential, ...]
     now: datetime
     """The server's clock (its Date) or, failing that, when the response arrived."""
     now_source: str
@@ -194,7 +193,6 @@ def make_view(exchange: Exchange) -> View:
     texts = _server_texts(exchange, challenges)
     realms = tuple(c.param("realm") or "" for c in challenges)
     authorization = next((c for c in request.credentials if c.source == "request.authorization"), None)
-    api_keys = tuple(c for c in request.credentials if c.source.startswith(API_KEY_SOURCES) and c.scheme is None)
     if response.date is not None:
         now, now_source = aware(response.date), "response.date"
     else:
@@ -204,7 +202,6 @@ def make_view(exchange: Exchange) -> View:
         challenges=challenges,
         proxy_challenges=parse_header_lines(response.proxy_authenticate),
         authorization=authorization,
-        api_keys=api_keys,
         now=now,
         now_source=now_source,
         server_texts=texts,

@@ -14,7 +14,6 @@ __all__ = [
     "expired_token",
     "insufficient_scope",
     "invalid_token",
-    "says_token_expired",
     "step_up_required",
     "token_not_yet_valid",
 ]
@@ -27,11 +26,6 @@ _CLAIM_WORDS = {
     "iss": "issuer (who made it)",
 }  # fmt: skip
 _STEP_UP_ERRORS = frozenset({"insufficient_user_authentication", "insufficient_claims"})
-
-
-def says_token_expired(text: str) -> bool:
-    """True when the server's words say a token expired, not merely that it might have."""
-    return says_expired(text)
 
 
 def _kind(cred: Credential) -> str:
@@ -48,7 +42,7 @@ def _expiry_texts(view: View) -> list[ServerText]:
     return [
         t
         for t in view.server_texts
-        if says_token_expired(t.text) and (not _SESSION.search(t.text) or _TOKENISH.search(t.text))
+        if says_expired(t.text) and (not _SESSION.search(t.text) or _TOKENISH.search(t.text))
     ]
 
 

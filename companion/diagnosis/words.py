@@ -190,13 +190,6 @@ class Said:
     client secret), `session`."""
 
     @property
-    def anything(self) -> bool:
-        return any(
-            (self.expired, self.not_yet_valid, self.step_up, self.scope, self.network, self.nothing_sent,
-             self.wrong_scheme, self.malformed, self.account, self.refused, self.generic)
-        )  # fmt: skip
-
-    @property
     def rejected(self) -> list[str]:
         """Texts that say the credential was looked at and refused, for whatever reason."""
         return [*self.refused, *self.malformed, *self.account, *self.generic]
