@@ -3,6 +3,9 @@ companion's stream, cleared when the site loads normally again; and what it says
 
 from __future__ import annotations
 
+import http.client
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -88,12 +91,46 @@ def test_stream_reaches_the_worker_through_the_proxy(companion: Companion, site:
         badge_text_becomes(browser, tab, "1")
 
 
+class StreamRefuser(ThreadingHTTPServer):
+    """In front of the companion's API: passes every call on, refuses `/api/stream` (502), as
+    a filtering proxy or an old companion would. A real server, so the refusal does not depend
+    on the test harness reaching into the extension's worker."""
+
+    daemon_threads = True
+
+    def __init__(self, api_port: int) -> None:
+        self.api_port = api_port
+        super().__init__(("127.0.0.1", 0), _Refuser)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _Refuser(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path.startswith("/api/stream"):
+            status, content_type, body = 502, "application/json", b'{"error": {"code": "bad_gateway", "message": "no streams here"}}'
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.api_port, timeout=10)  # type: ignore[attr-defined]
+            headers = {n: v for n, v in self.headers.items() if n.lower() in {"authorization", "accept", "origin"}}
+            conn.request("GET", self.path, headers=headers)
+            answer = conn.getresponse()
+            status, content_type, body = answer.status, answer.getheader("Content-Type", ""), answer.read()
+            conn.close()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def test_badge_falls_back_to_polling_when_the_stream_cannot_get_through(companion: Companion, site: Site, tmp_path: Path):
     """Something between the worker and the service refuses the stream (an old companion, a
     filtering proxy): the worker retries it with a growing delay, and polling still counts."""
+    refuser = StreamRefuser(companion.api_port)
     with launch(companion, tmp_path / "profile") as browser:
-        browser.context.route("**/api/stream", lambda route: route.abort())
-        browser.storage_set({"apiPort": companion.api_port, "apiToken": companion.token})
+        browser.storage_set({"apiPort": refuser.server_address[1], "apiToken": companion.token})
         page = browser.context.new_page()
         page.goto(f"{site.origin}/ok")
         tab = browser.page_tab_id(page)
@@ -104,3 +141,4 @@ def test_badge_falls_back_to_polling_when_the_stream_cannot_get_through(companio
         assert page.evaluate("fetch('/no-challenge').then(r => r.status)") == 401
         badge_text_becomes(browser, tab, "1")
         assert stream_state(browser) != "open"
+    refuser.shutdown()
