@@ -100,38 +100,40 @@ def _validated(payload: Any) -> Exchange:
         raise IngestError(f"{where}: {first['msg']} ({exc.error_count()} problem(s))") from exc
 
 
+def _storable(payload: Any) -> tuple[Event, str]:
+    """The diagnosed event of one posted exchange, and the JSON the store keeps: serialized
+    once, here, so that what cannot be stored is refused before anything is."""
+    event = event_from_exchange(_validated(payload))
+    try:
+        return event, event.model_dump_json()
+    except PydanticSerializationError as exc:
+        raise IngestError(f"the exchange cannot be stored: {str(exc)[:200]}") from exc
+
+
 async def ingest_batch(payloads: list[Any], store: Store, stream: Broadcaster, losses: Losses) -> dict[str, Any]:
     """Validate, diagnose, store (in one transaction) and announce a batch. Each exchange
     stands alone: one that is refused costs itself, never the others."""
-    events: list[Event] = []
+    ready: list[tuple[Event, str]] = []
     refused: list[dict[str, Any]] = []
     for index, payload in enumerate(payloads):
         try:
-            event = event_from_exchange(_validated(payload))
-            event.model_dump_json()  # the store's own serialization: what it cannot store is refused now
-        except (IngestError, PydanticSerializationError) as exc:
-            losses.refuse(str(exc).split(":")[0] if isinstance(exc, IngestError) else "cannot be stored")
+            ready.append(_storable(payload))
+        except IngestError as exc:
+            losses.refuse(str(exc).split(":")[0])
             refused.append({"index": index, "message": str(exc)[:300]})
-            continue
-        events.append(event)
-    created = await store.add_many(events) if events else []
-    for event, new in zip(events, created, strict=True):
+    created = await store.add_many(ready) if ready else []
+    for (event, _), new in zip(ready, created, strict=True):
         if new:  # a delivery retried after a lost answer is no new 401
             stream.publish(summary_of(event.model_dump(mode="json", exclude={"exchange"})))
     stored = sum(created)
-    return {"stored": stored, "duplicates": len(events) - stored, "refused": refused}
+    return {"stored": stored, "duplicates": len(ready) - stored, "refused": refused}
 
 
 async def ingest_payload(payload: Any, store: Store, stream: Broadcaster) -> dict[str, Any]:
     """Validate, diagnose, store and announce one exchange; the stored event as JSON.
     Raises IngestError (with what is wrong) for what cannot be stored."""
-    event = event_from_exchange(_validated(payload))
-    try:
-        event.model_dump_json()  # the store's own serialization: what it cannot store is refused now
-    except PydanticSerializationError as exc:
-        raise IngestError(f"the exchange cannot be stored: {str(exc)[:200]}") from exc
-    event, created = await store.add(event)
+    event, stored = await store.add(*_storable(payload))
     body = event.model_dump(mode="json")
-    if created:  # a delivery retried after a lost answer is no new 401
+    if stored:  # a delivery retried after a lost answer is no new 401
         stream.publish(summary_of(body))
     return body

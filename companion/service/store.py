@@ -141,23 +141,24 @@ class Store:
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    async def add(self, event: Event) -> tuple[Event, bool]:
-        """Store an event; answer it and True, or, for an exchange already stored (the addon
-        delivers at least once, and retries when an answer is lost), the stored one and False."""
-        (created,) = await self.add_many([event])
+    async def add(self, event: Event, body: str | None = None) -> tuple[Event, bool]:
+        """Store an event (`body`: its JSON, when the caller has it already); answer it and
+        True, or, for an exchange already stored (the addon delivers at least once, and
+        retries when an answer is lost), the stored one and False."""
+        (created,) = await self.add_many([(event, body if body is not None else event.model_dump_json())])
         if created:
             return event, True
         flow_id = event.exchange.flow_id if event.exchange else None
-        body = await self._read(lambda conn: conn.execute("SELECT body FROM events WHERE flow_id = ?", (flow_id,)).fetchone()[0])
-        return Event.model_validate_json(body), False
+        stored: str = await self._read(lambda conn: conn.execute("SELECT body FROM events WHERE flow_id = ?", (flow_id,)).fetchone()[0])
+        return Event.model_validate_json(stored), False
 
-    async def add_many(self, events: list[Event]) -> list[bool]:
-        """Store events in one transaction; for each, whether it is new (an exchange already
-        stored is not stored again)."""
+    async def add_many(self, events: list[tuple[Event, str]]) -> list[bool]:
+        """Store `(event, its JSON)` pairs in one transaction; for each, whether it is new (an
+        exchange already stored is not stored again)."""
         rows = [
             (e.id, e.exchange.flow_id if e.exchange else None, e.time.isoformat(), e.host, e.initiator_host, e.status,
-             e.diagnosis.cause, e.model_dump_json())
-            for e in events
+             e.diagnosis.cause, body)
+            for e, body in events
         ]  # fmt: skip
 
         def insert(conn: sqlite3.Connection) -> list[bool]:
