@@ -304,7 +304,7 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
 def _within_limit(exchange: dict[str, Any], size: int) -> dict[str, Any]:
     """An exchange trimmed to fit what the service accepts, least telling parts first (the
     full header lists, then the cookies), saying what was cut: a 401 is never lost to its size."""
-    for part, key in (("response", "headers"), ("request", "headers"), ("request", "cookies"), ("response", "set_cookies"), ("context", "cookies_set_earlier")):
+    for part, key in (("response", "headers"), ("request", "headers"), ("request", "cookies"), ("response", "set_cookies")):
         if size <= MAX_EXCHANGE_BYTES:
             break
         items = exchange.get(part, {}).get(key)
@@ -317,6 +317,7 @@ def _within_limit(exchange: dict[str, Any], size: int) -> dict[str, Any]:
 
 # Secrets shorter than this are not matched: "1234" would mask every number in the exchange.
 _MIN_ECHO = 6
+_MAX_SECRETS = 64
 
 
 def request_secrets(request: http.Request) -> list[str]:
@@ -331,6 +332,8 @@ def request_secrets(request: http.Request) -> list[str]:
             found.append(secret)
             if scheme and scheme.lower() == "basic":
                 found += basic_parts(secret)
+            elif not scheme:
+                found += secret.split()  # "hunter two": each word may come back alone
         elif lowered == "cookie":
             found += [v for _, v in cookie_pairs(value)]
         elif is_credential_header(name):
@@ -339,7 +342,9 @@ def request_secrets(request: http.Request) -> list[str]:
     found += [v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in API_KEY_QUERY_PARAMS or is_secret_name(n)]
     found += [segment for segment in path.split("/") if key_prefix(segment) or looks_like_jwt(segment)]
     unique = {secret for secret in found if len(secret) >= _MIN_ECHO}
-    return sorted(unique, key=len, reverse=True)
+    # Bounded like everything a request brings: thousands of cookies must not make the
+    # matching cost the proxy seconds.
+    return sorted(unique, key=len, reverse=True)[:_MAX_SECRETS]
 
 
 def _without(value: Any, secrets: list[str]) -> Any:
