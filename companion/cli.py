@@ -43,6 +43,17 @@ def _whole_number(what: str, low: int, high: int):
 
 _port = _whole_number("port", 1, 65535)
 _limit = _whole_number("limit", 1, 500)
+_keep = _whole_number("number of events to keep", 1, 10_000_000)
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of days is a number, not {text!r}") from None
+    if not 0 <= days <= 36_500:
+        raise argparse.ArgumentTypeError(f"a number of days is between 0 and 36500, not {text}")
+    return days
 
 
 def _mitmproxy_option(text: str) -> str:
@@ -65,6 +76,12 @@ def _reset_store(args: argparse.Namespace) -> None:
         print(f"Moved the event store aside to {moved}; starting with an empty history.", flush=True)
 
 
+def _retention(args: argparse.Namespace):  # -> Retention, imported with the service
+    from companion.service.store import Retention
+
+    return Retention(keep=args.keep, keep_days=args.keep_days)
+
+
 def _run(args: argparse.Namespace) -> int:
     from companion.service.runner import RunOptions, run
 
@@ -75,6 +92,7 @@ def _run(args: argparse.Namespace) -> int:
         listen_port=args.listen_port,
         confdir=args.confdir,
         mitmproxy_options=tuple(args.mitmproxy_options),
+        retention=_retention(args),
     )
     return asyncio.run(run(options))
 
@@ -83,7 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
     from companion.service.runner import serve
 
     _reset_store(args)
-    return asyncio.run(serve(args.data_dir, args.api_port))
+    return asyncio.run(serve(args.data_dir, args.api_port, _retention(args)))
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -161,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--reset-store", action="store_true",
         help="move a damaged event store aside (renamed, kept) and start with an empty history",
     )  # fmt: skip
+    starts.add_argument("--keep", type=_keep, default=10_000, help="how many events to keep at most (default 10000)")
+    starts.add_argument(
+        "--keep-days", type=_days, default=30.0, help="drop events older than this many days, 0 for no limit (default 30)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", parents=[common, starts], help="run the proxy and the service")

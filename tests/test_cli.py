@@ -33,6 +33,9 @@ from tests.conftest import ROOT, free_port
         (["events", "--limit", "many"], "--limit", "a limit is a number, not 'many'"),
         (["run", "--set", "ssl_insecure"], "--set", "a mitmproxy option is KEY=VALUE, not 'ssl_insecure'"),
         (["run", "--set", "=true"], "--set", "a mitmproxy option is KEY=VALUE, not '=true'"),
+        (["serve", "--keep", "0"], "--keep", "a number of events to keep is between 1 and 10000000, not 0"),
+        (["run", "--keep-days", "-1"], "--keep-days", "a number of days is between 0 and 36500, not -1"),
+        (["serve", "--keep-days", "week"], "--keep-days", "a number of days is a number, not 'week'"),
     ],
 )
 def test_bad_values_are_refused_naming_the_option(capsys, argv, option, message):

@@ -9,16 +9,16 @@ from aiohttp import web
 
 from companion.service.guard import guard
 from companion.service.handlers import MAX_INGEST_BYTES, routes
-from companion.service.keys import DATA_DIR, LOSSES, STORE, STREAM, TOKEN
+from companion.service.keys import DATA_DIR, LOSSES, RETENTION, STORE, STREAM, TOKEN
 from companion.service.pipeline import Losses
-from companion.service.store import Store
+from companion.service.store import DEFAULT_RETENTION, Retention, Store
 from companion.service.stream import Broadcaster
 
 __all__ = ["create_app"]
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[STORE] = await Store.open(app[DATA_DIR])
+    app[STORE] = await Store.open(app[DATA_DIR], app[RETENTION])
     yield
     await app[STORE].close()
 
@@ -34,11 +34,12 @@ async def _safe_headers(request: web.Request, response: web.StreamResponse) -> N
     response.headers.setdefault("Cache-Control", "no-store")
 
 
-def create_app(data_dir: Path, token: str) -> web.Application:
+def create_app(data_dir: Path, token: str, retention: Retention = DEFAULT_RETENTION) -> web.Application:
     """The service for the store in `data_dir`, answering to `token`."""
     app = web.Application(middlewares=[guard], client_max_size=MAX_INGEST_BYTES)
     app[DATA_DIR] = data_dir
     app[TOKEN] = token
+    app[RETENTION] = retention
     app[STREAM] = Broadcaster()
     app[LOSSES] = Losses()
     app.on_shutdown.append(_close_streams)

@@ -7,13 +7,14 @@ from pathlib import Path
 from aiohttp import web
 
 from companion.service.pipeline import Losses
-from companion.service.store import Store
+from companion.service.store import Retention, Store
 from companion.service.stream import Broadcaster
 
-__all__ = ["DATA_DIR", "LOSSES", "STORE", "STREAM", "TOKEN"]
+__all__ = ["DATA_DIR", "LOSSES", "RETENTION", "STORE", "STREAM", "TOKEN"]
 
 DATA_DIR = web.AppKey("data_dir", Path)
 TOKEN = web.AppKey("token", str)
 STORE = web.AppKey("store", Store)
 STREAM = web.AppKey("stream", Broadcaster)
 LOSSES = web.AppKey("losses", Losses)
+RETENTION = web.AppKey("retention", Retention)

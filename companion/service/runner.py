@@ -19,6 +19,7 @@ from aiohttp import web
 from companion.config import default_data_dir, load_or_create_token
 from companion.errors import ConfigError
 from companion.service.app import create_app
+from companion.service.store import DEFAULT_RETENTION, Retention
 
 __all__ = ["ADDON_PATH", "RunOptions", "extension_dir", "mitmdump_command", "run", "serve", "start_service"]
 
@@ -34,6 +35,7 @@ class RunOptions:
     listen_port: int = 8080
     confdir: Path = Path("~/.mitmproxy")
     mitmproxy_options: tuple[str, ...] = field(default_factory=tuple)
+    retention: Retention = field(default_factory=Retention)
 
 
 def extension_dir() -> Path | None:
@@ -41,10 +43,10 @@ def extension_dir() -> Path | None:
     return candidate if (candidate / "manifest.json").is_file() else None
 
 
-async def start_service(data_dir: Path, api_port: int) -> web.AppRunner:
+async def start_service(data_dir: Path, api_port: int, retention: Retention = DEFAULT_RETENTION) -> web.AppRunner:
     """Open the store and listen on 127.0.0.1:api_port; errors say what to change."""
     token = load_or_create_token(data_dir)
-    runner = web.AppRunner(create_app(data_dir, token), access_log=None, handle_signals=False)
+    runner = web.AppRunner(create_app(data_dir, token, retention), access_log=None, handle_signals=False)
     await runner.setup()
     try:
         await web.TCPSite(runner, "127.0.0.1", api_port).start()
@@ -65,10 +67,10 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-async def serve(data_dir: Path, api_port: int) -> int:
+async def serve(data_dir: Path, api_port: int, retention: Retention = DEFAULT_RETENTION) -> int:
     """`companion serve`: the service alone, until Ctrl-C."""
     stop = _stop_event()
-    runner = await start_service(data_dir, api_port)
+    runner = await start_service(data_dir, api_port, retention)
     print(f"401 Companion service on http://127.0.0.1:{api_port} (data: {data_dir}). Ctrl-C stops it.", flush=True)
     try:
         await stop.wait()
@@ -158,7 +160,7 @@ async def run(options: RunOptions) -> int:
     """`companion run`: the service, then the proxy; Ctrl-C stops both in order."""
     stop = _stop_event()  # first: a Ctrl-C during start-up also stops in order
     check_port_free(options.listen_port, "--listen-port", "proxy")
-    runner = await start_service(options.data_dir, options.api_port)
+    runner = await start_service(options.data_dir, options.api_port, options.retention)
     child: asyncio.subprocess.Process | None = None
     try:
         # A session of its own: Ctrl-C reaches us, and we stop the proxy in order.

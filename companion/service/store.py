@@ -15,6 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,13 +24,26 @@ from companion.errors import StoreError
 from companion.net.sites import site_of
 from companion.service.models import Event
 
-__all__ = ["DB_FILE", "Store", "move_aside"]
+__all__ = ["DB_FILE", "DEFAULT_RETENTION", "Retention", "Store", "move_aside"]
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "events.sqlite3"
 SCHEMA_VERSION = 1
 DEFAULT_KEEP = 10_000
+DEFAULT_KEEP_DAYS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How much history is kept: at most `keep` events, none older than `keep_days` (0: no
+    age limit). Pruned at start and every hundred events."""
+
+    keep: int = DEFAULT_KEEP
+    keep_days: float = DEFAULT_KEEP_DAYS
+
+
+DEFAULT_RETENTION = Retention()
 
 T = TypeVar("T")
 
@@ -71,9 +86,10 @@ def _recent_query(site: str | None, limit: int) -> tuple[str, list[Any]]:
 class Store:
     """`await Store.open(data_dir)`, then `add`, `recent`, `get`, `clear`, `close`."""
 
-    def __init__(self, path: Path, keep: int = DEFAULT_KEEP):
+    def __init__(self, path: Path, retention: Retention = DEFAULT_RETENTION):
         self.path = path
-        self.keep = keep
+        self.retention = retention
+        self.keep = retention.keep
         self.unreadable = 0
         """Rows skipped because they could not be read back, since the store opened."""
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="store-write")
@@ -81,10 +97,21 @@ class Store:
         self._local = threading.local()
 
     @classmethod
-    async def open(cls, data_dir: Path, keep: int = DEFAULT_KEEP) -> Store:
-        store = cls(data_dir / DB_FILE, keep)
+    async def open(cls, data_dir: Path, retention: Retention = DEFAULT_RETENTION) -> Store:
+        store = cls(data_dir / DB_FILE, retention)
         await store._write(store._init_schema)
+        await store._write(store._prune)
         return store
+
+    def _prune(self, conn: sqlite3.Connection) -> None:
+        """Drop what the retention no longer keeps: past the count, then past the age."""
+        with conn:
+            last = conn.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+            if last is not None:
+                conn.execute("DELETE FROM events WHERE seq <= ?", (last - self.keep,))
+            if self.retention.keep_days > 0:
+                cutoff = datetime.now(UTC) - timedelta(days=self.retention.keep_days)
+                conn.execute("DELETE FROM events WHERE time < ?", (cutoff.isoformat(),))
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -172,8 +199,8 @@ class Store:
                     )
                     created.append(cur.rowcount == 1)
                 last = cur.lastrowid if rows else None
-                if last and last // 100 != (last - len(rows)) // 100:  # prune now and then, not on every insert
-                    conn.execute("DELETE FROM events WHERE seq <= ?", (last - self.keep,))
+            if last and last // 100 != (last - len(rows)) // 100:  # prune now and then, not on every insert
+                self._prune(conn)
             return created
 
         return await self._write(insert)
@@ -196,7 +223,10 @@ class Store:
         return {
             **found,
             "by_site": dict(sorted(by_site.items(), key=lambda item: -item[1])),
-            "store": {"path": str(self.path), "bytes": size, "keep": self.keep, "unreadable_rows_skipped": self.unreadable},
+            "store": {
+                "path": str(self.path), "bytes": size, "keep": self.keep, "keep_days": self.retention.keep_days,
+                "unreadable_rows_skipped": self.unreadable,
+            },
         }
 
     async def recent(self, site: str | None = None, limit: int = 50) -> list[Event]:

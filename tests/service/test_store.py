@@ -1,7 +1,7 @@
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,13 +9,16 @@ import pytest
 from companion.diagnosis.models import Diagnosis
 from companion.errors import StoreError
 from companion.service.models import Event
-from companion.service.store import DB_FILE, Store, read_events_file
+from companion.service.store import DB_FILE, Retention, Store, read_events_file
 from tests.conftest import ROOT, free_port, stop, wait_port
+
+# Times near the present: the store's retention drops what is older than 30 days.
+NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 
 
 def event(n: int, host: str, initiator_host: str | None = None, cause: str = "unknown") -> Event:
     return Event(
-        id=f"e{n}", time=datetime(2026, 11, 23, 10, n // 60, n % 60, tzinfo=UTC), method="GET",
+        id=f"e{n}", time=NOW + timedelta(seconds=n), method="GET",
         url=f"https://{host}/x", host=host, site=host, status=401,
         initiator=f"https://{initiator_host}" if initiator_host else None, initiator_host=initiator_host,
         diagnosis=Diagnosis(cause=cause, confidence=0.5, title="t", summary="s"),
@@ -72,7 +75,7 @@ async def test_limit_and_clear(tmp_path: Path):
 
 async def test_old_events_are_pruned(tmp_path: Path):
     """The store keeps recent events, not everything forever."""
-    store = await Store.open(tmp_path, keep=50)
+    store = await Store.open(tmp_path, Retention(keep=50))
     for n in range(250):
         await store.add(event(n, "a.test"))
     assert await store.count() <= 150
@@ -128,7 +131,7 @@ async def test_one_unreadable_row_never_takes_the_list_down(tmp_path: Path):
     with sqlite3.connect(tmp_path / DB_FILE) as conn:
         conn.execute(
             "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body) VALUES (?,?,?,?,?,?,?,?)",
-            ("bad", "f-bad", "2026-11-23T10:00:00", "api.example.com", None, 401, "unknown", '{"id": "bad", "diagnosis": ' + "[" * 5000),
+            ("bad", "f-bad", datetime.now(UTC).isoformat(), "api.example.com", None, 401, "unknown", '{"id": "bad", "diagnosis": ' + "[" * 5000),
         )
     found = await store.recent()
     assert [e.id for e in found] == ["e1"] and store.unreadable == 1
@@ -175,3 +178,19 @@ def test_reset_store_moves_the_damaged_file_aside_and_starts_empty(tmp_path: Pat
     assert "Moved the event store aside" in printed
     kept = list(tmp_path.glob(DB_FILE + ".damaged-*"))
     assert len(kept) == 1 and kept[0].read_bytes() == b"this is not sqlite" * 200
+
+
+async def test_events_older_than_the_retention_are_dropped(tmp_path: Path):
+    """Retention by age: what is older than keep_days goes, at start and as events come in;
+    /api/stats shows both limits."""
+    store = await Store.open(tmp_path, Retention(keep=1000, keep_days=30))
+    old = event(1, "a.test")
+    old.time = datetime.now(UTC) - timedelta(days=40)
+    await store.add(old)
+    await store.add(event(2, "a.test"))
+    await store.close()
+    again = await Store.open(tmp_path, Retention(keep=1000, keep_days=30))
+    assert [e.id for e in await again.recent()] == ["e2"]
+    stats = await again.stats()
+    assert (stats["store"]["keep"], stats["store"]["keep_days"]) == (1000, 30)
+    await again.close()
