@@ -29,7 +29,9 @@ __all__ = ["DB_FILE", "DEFAULT_RETENTION", "Retention", "Store", "move_aside"]
 log = logging.getLogger(__name__)
 
 DB_FILE = "events.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: `site` and `initiator_site` (registrable domains), indexed, so that a site's events are
+found without reading every row."""
 DEFAULT_KEEP = 10_000
 DEFAULT_KEEP_DAYS = 30.0
 
@@ -62,24 +64,37 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_host ON events(host);
 CREATE INDEX IF NOT EXISTS events_initiator_host ON events(initiator_host);
 """
+_SITE_COLUMNS = """
+CREATE INDEX IF NOT EXISTS events_site ON events(site, seq);
+CREATE INDEX IF NOT EXISTS events_initiator_site ON events(initiator_site, seq);
+"""
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _recent_query(site: str | None, limit: int) -> tuple[str, list[Any]]:
-    """Newest first; `site` matches the host or the initiator's host, subdomains included."""
+def _recent_query(site: str | None, limit: int, indexed: bool = True) -> tuple[str, list[Any]]:
+    """Newest first; `site` matches the host or the initiator's host, subdomains included.
+    Indexed (schema 2): only the rows of the asked host's registrable domain are looked at."""
     sql = "SELECT body FROM events"
     args: list[Any] = []
     if site:
         site = site.lower().strip(".")
         like = "%." + _escape_like(site)
-        sql += (
-            " WHERE host = ? OR host LIKE ? ESCAPE '\\'"
-            " OR initiator_host = ? OR initiator_host LIKE ? ESCAPE '\\'"
-        )
-        args += [site, like, site, like]
+        if indexed:
+            registrable = site_of(site)
+            sql += (
+                " WHERE (site = ? AND (host = ? OR host LIKE ? ESCAPE '\\'))"
+                " OR (initiator_site = ? AND (initiator_host = ? OR initiator_host LIKE ? ESCAPE '\\'))"
+            )
+            args += [registrable, site, like, registrable, site, like]
+        else:
+            sql += (
+                " WHERE host = ? OR host LIKE ? ESCAPE '\\'"
+                " OR initiator_host = ? OR initiator_host LIKE ? ESCAPE '\\'"
+            )
+            args += [site, like, site, like]
     return sql + " ORDER BY seq DESC LIMIT ?", [*args, limit]
 
 
@@ -166,6 +181,16 @@ class Store:
             )
         with conn:
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+            if "site" not in columns:  # a store of schema 1: the sites are worked out once
+                conn.execute("ALTER TABLE events ADD COLUMN site TEXT")
+                conn.execute("ALTER TABLE events ADD COLUMN initiator_site TEXT")
+                rows = conn.execute("SELECT seq, host, initiator_host FROM events").fetchall()
+                conn.executemany(
+                    "UPDATE events SET site = ?, initiator_site = ? WHERE seq = ?",
+                    [(site_of(host), site_of(initiator) if initiator else None, seq) for seq, host, initiator in rows],
+                )
+            conn.executescript(_SITE_COLUMNS)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     async def add(self, event: Event, body: str | None = None) -> tuple[Event, bool]:
@@ -184,7 +209,7 @@ class Store:
         exchange already stored is not stored again)."""
         rows = [
             (e.id, e.exchange.flow_id if e.exchange else None, e.time.isoformat(), e.host, e.initiator_host, e.status,
-             e.diagnosis.cause, body)
+             e.diagnosis.cause, body, site_of(e.host), site_of(e.initiator_host) if e.initiator_host else None)
             for e, body in events
         ]  # fmt: skip
 
@@ -193,8 +218,8 @@ class Store:
             with conn:
                 for row in rows:
                     cur = conn.execute(
-                        "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body)"
-                        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(flow_id) DO NOTHING",
+                        "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body, site, initiator_site)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(flow_id) DO NOTHING",
                         row,
                     )
                     created.append(cur.rowcount == 1)
@@ -322,7 +347,9 @@ def read_events_file(path: Path, site: str | None, limit: int) -> list[dict[str,
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {path}: {exc}") from exc
     try:
-        sql, args = _recent_query(site, limit)
+        # Read-only: a store of schema 1 (not yet opened by a newer service) has no site columns.
+        indexed = conn.execute("PRAGMA user_version").fetchone()[0] >= 2
+        sql, args = _recent_query(site, limit, indexed)
         return [json.loads(r[0]) for r in conn.execute(sql, args)]
     except sqlite3.Error as exc:
         raise StoreError(f"cannot read {path}: {exc}") from exc

@@ -194,3 +194,31 @@ async def test_events_older_than_the_retention_are_dropped(tmp_path: Path):
     stats = await again.stats()
     assert (stats["store"]["keep"], stats["store"]["keep_days"]) == (1000, 30)
     await again.close()
+
+
+def _schema_1_store(path: Path, stored: Event) -> None:
+    """A store as the companion of schema 1 wrote it: no site columns."""
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            """CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, flow_id TEXT UNIQUE,
+               time TEXT NOT NULL, host TEXT NOT NULL, initiator_host TEXT, status INTEGER NOT NULL, cause TEXT NOT NULL,
+               body TEXT NOT NULL);
+               PRAGMA user_version = 1;"""
+        )
+        conn.execute(
+            "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body) VALUES (?,?,?,?,?,?,?,?)",
+            (stored.id, None, stored.time.isoformat(), stored.host, stored.initiator_host, 401, "unknown", stored.model_dump_json()),
+        )
+
+
+async def test_a_store_of_schema_1_is_carried_over(tmp_path: Path):
+    """Events recorded before the site columns existed are found by site, read-only by the CLI
+    first, then after the service has opened (and upgraded) the store."""
+    _schema_1_store(tmp_path / DB_FILE, event(7, "api.shop.example", initiator_host="www.shop.example"))
+    assert [e["id"] for e in read_events_file(tmp_path / DB_FILE, "shop.example", 10)] == ["e7"]
+    store = await Store.open(tmp_path)
+    for site in ("shop.example", "api.shop.example", "www.shop.example"):
+        assert [e.id for e in await store.recent(site=site)] == ["e7"], site
+    assert await store.recent(site="other.example") == []
+    await store.close()
+    assert [e["id"] for e in read_events_file(tmp_path / DB_FILE, "www.shop.example", 10)] == ["e7"]
