@@ -15,12 +15,11 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from proxy_overhead import CLIENT, ROOT, UPSTREAM, free_port, start_proxy, wait_port
+from proxy_overhead import CLIENT, companion_parts
 
 
 def stats(api_port: int, token: str) -> dict:
@@ -36,40 +35,22 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmpdir = Path(tmp)
-        upstream_port, api_port, proxy_port = free_port(), free_port(), free_port()
-        upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(upstream_port)])
-        service = subprocess.Popen(
-            [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(api_port), "--data-dir", str(tmpdir / "data")],
-            cwd=ROOT, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        procs = [upstream, service]
-        try:
-            wait_port(upstream_port)
-            wait_port(api_port)
-            token = (tmpdir / "data" / "token").read_text().strip()
-            proxy = start_proxy(proxy_port, tmpdir / "mitm", True, api_port, tmpdir / "data")
-            procs.append(proxy)
-            started = time.perf_counter()
-            out = subprocess.run(
-                [sys.executable, "-c", CLIENT, f"http://127.0.0.1:{proxy_port}", f"http://localhost:{upstream_port}",
-                 str(args.requests), str(args.concurrency), "1.0"],
-                capture_output=True, text=True, check=True,
-            ).stdout  # fmt: skip
-            elapsed = float(out.split(" ", 1)[0])
-            deadline = time.monotonic() + 120
-            seen = stats(api_port, token)
-            while seen["events"] + seen["losses"]["dropped_by_addon"] + seen["losses"]["refused_by_service"] < args.requests:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
-                seen = stats(api_port, token)
-            settled = time.perf_counter() - started
-        finally:
-            for proc in reversed(procs):
-                proc.terminate()
-                proc.wait()
+    with companion_parts() as parts:
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", CLIENT, f"http://127.0.0.1:{parts.proxy_port}", f"http://localhost:{parts.upstream_port}",
+             str(args.requests), str(args.concurrency), "1.0"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        elapsed = float(out.split(" ", 1)[0])
+        deadline = time.monotonic() + 120
+        seen = stats(parts.api_port, parts.token)
+        while seen["events"] + seen["losses"]["dropped_by_addon"] + seen["losses"]["refused_by_service"] < args.requests:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+            seen = stats(parts.api_port, parts.token)
+        settled = time.perf_counter() - started
     losses = seen["losses"]
     accounted = seen["events"] + losses["dropped_by_addon"] + losses["refused_by_service"]
     result = {

@@ -15,14 +15,11 @@ import argparse
 import http.client
 import json
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from proxy_overhead import ROOT, UPSTREAM, free_port, start_proxy, wait_port
+from proxy_overhead import companion_parts
 
 
 def follow(api_port: int, token: str, arrived: dict[str, float], ready: threading.Event, stop: threading.Event) -> None:
@@ -45,39 +42,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmpdir = Path(tmp)
-        upstream_port, api_port, proxy_port = free_port(), free_port(), free_port()
-        upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(upstream_port)])
-        service = subprocess.Popen(
-            [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(api_port), "--data-dir", str(tmpdir / "data")],
-            cwd=ROOT, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        procs = [upstream, service]
-        try:
-            wait_port(upstream_port)
-            wait_port(api_port)
-            token = (tmpdir / "data" / "token").read_text().strip()
-            procs.append(start_proxy(proxy_port, tmpdir / "mitm", True, api_port, tmpdir / "data"))
-            arrived: dict[str, float] = {}
-            ready, stop = threading.Event(), threading.Event()
-            threading.Thread(target=follow, args=(api_port, token, arrived, ready, stop), daemon=True).start()
-            ready.wait(10)
-            answered: dict[str, float] = {}
-            conn = http.client.HTTPConnection("127.0.0.1", proxy_port, timeout=10)
-            count = int(args.rate * args.seconds)
-            start = time.perf_counter()
-            for n in range(count):
-                time.sleep(max(0.0, start + n / args.rate - time.perf_counter()))
-                conn.request("GET", f"http://localhost:{upstream_port}/401?n={n}")
-                conn.getresponse().read()
-                answered[str(n)] = time.perf_counter()
-            time.sleep(2)
-            stop.set()
-        finally:
-            for proc in reversed(procs):
-                proc.terminate()
-                proc.wait()
+    with companion_parts() as parts:
+        arrived: dict[str, float] = {}
+        ready, stop = threading.Event(), threading.Event()
+        threading.Thread(target=follow, args=(parts.api_port, parts.token, arrived, ready, stop), daemon=True).start()
+        ready.wait(10)
+        answered: dict[str, float] = {}
+        conn = http.client.HTTPConnection("127.0.0.1", parts.proxy_port, timeout=10)
+        count = int(args.rate * args.seconds)
+        start = time.perf_counter()
+        for n in range(count):
+            time.sleep(max(0.0, start + n / args.rate - time.perf_counter()))
+            conn.request("GET", f"http://localhost:{parts.upstream_port}/401?n={n}")
+            conn.getresponse().read()
+            answered[str(n)] = time.perf_counter()
+        time.sleep(2)
+        stop.set()
     delays = sorted((arrived[n] - answered[n]) * 1000 for n in answered if n in arrived)
     missing = len(answered) - len(delays)
     result = {

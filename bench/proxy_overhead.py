@@ -30,6 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +112,39 @@ def start_proxy(port: int, confdir: Path, addon: bool, api_port: int, data_dir: 
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
     return proc
+
+
+@dataclass
+class Parts:
+    """The companion's parts on loopback, for a benchmark: an upstream that answers /ok and
+    /401, `companion serve`, and mitmdump with the addon."""
+
+    upstream_port: int
+    api_port: int
+    proxy_port: int
+    token: str
+
+
+@contextmanager
+def companion_parts() -> Iterator[Parts]:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        upstream_port, api_port, proxy_port = free_port(), free_port(), free_port()
+        procs = [subprocess.Popen([sys.executable, "-c", UPSTREAM, str(upstream_port)])]
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(api_port), "--data-dir", str(tmpdir / "data")],
+            cwd=ROOT, stdout=subprocess.DEVNULL,
+        ))  # fmt: skip
+        try:
+            wait_port(upstream_port)
+            wait_port(api_port)
+            token = (tmpdir / "data" / "token").read_text().strip()
+            procs.append(start_proxy(proxy_port, tmpdir / "mitm", True, api_port, tmpdir / "data"))
+            yield Parts(upstream_port, api_port, proxy_port, token)
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+                proc.wait()
 
 
 def cpu_seconds(pid: int) -> float:
