@@ -38,6 +38,7 @@ from companion.capture.redact import (
     redact_url,
     scrub,
 )
+from companion.net.challenge import parse_challenges
 from companion.net.cookies import cookie_pairs
 from companion.net.dates import parse_http_date, utc_iso
 from companion.wire import MAX_EXCHANGE_BYTES, SCHEMA_VERSION
@@ -332,6 +333,11 @@ def request_secrets(request: http.Request) -> list[str]:
             found.append(secret)
             if scheme and scheme.lower() == "basic":
                 found += basic_parts(secret)
+            elif scheme and scheme.lower() == "digest":
+                # The parts a server might quote back on their own: the client nonce and the
+                # response hash (never kept, and masked wherever they come back).
+                params = next(iter(parse_challenges(value.strip()).challenges), None)
+                found += [params.param(name) or "" for name in ("cnonce", "response")] if params else []
             elif not scheme:
                 found += secret.split()  # "hunter two": each word may come back alone
         elif lowered == "cookie":

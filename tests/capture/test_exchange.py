@@ -224,3 +224,13 @@ def test_a_huge_header_is_cut_not_the_401_lost(header):
     exchange = Companion().capture(flow_from(401, request_headers, response_headers, b"", "/"))
     assert len(json.dumps(exchange).encode()) < MAX_EXCHANGE_BYTES
     Exchange.model_validate(json.loads(json.dumps(exchange)))
+
+
+def test_a_digest_cnonce_the_server_echoes_is_masked():
+    """A server that quotes the client's Digest cnonce or response back has them masked."""
+    cnonce, response = "0a4f113b9c2d8e7f", "6629fae49393a05397450978507c4ef1"
+    header = f'Digest username="bob", realm="r", nonce="abc", uri="/x", qop=auth, nc=00000001, cnonce="{cnonce}", response="{response}"'
+    flow = flow_from(401, [("Authorization", header)], [("WWW-Authenticate", 'Digest realm="r", nonce="new", qop="auth"')],
+                     f'{{"error": "bad digest", "message": "cnonce {cnonce} with response {response} refused"}}'.encode(), "/x")  # fmt: skip
+    exchange = json.dumps(Companion().capture(flow))
+    assert cnonce not in exchange and response not in exchange
