@@ -289,17 +289,18 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
     exchange["truncated"] = truncated
     try:  # one C-speed check; the walk only for the rare exchange carrying undecodable bytes
         dumped = json.dumps(exchange, ensure_ascii=False)
-        dumped.encode("utf-8")
+        size = len(dumped.encode("utf-8"))
     except UnicodeEncodeError:
         exchange = _scrubbed(exchange)
         dumped = json.dumps(exchange, ensure_ascii=False)
+        size = len(dumped.encode("utf-8", "replace"))
     # Whatever the server echoed of the request's own secrets (a password in a message, the
     # rejected token quoted back) is masked whatever it looks like: matched, not guessed.
     echoed = [secret for secret in request_secrets(request) if secret in dumped]
     if echoed:
         exchange["response"] = _without(exchange["response"], echoed)
         exchange["reason"] = _without(exchange["reason"], echoed)
-    return _within_limit(exchange, len(dumped.encode("utf-8", "replace")))
+    return _within_limit(exchange, size)
 
 
 def _within_limit(exchange: dict[str, Any], size: int) -> dict[str, Any]:
