@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from companion.service import events
 from companion.service.guard import guard
 from companion.service.handlers import MAX_INGEST_BYTES, routes
 from companion.service.keys import DATA_DIR, LOSSES, RETENTION, STORE, STREAM, TOKEN
@@ -46,4 +47,5 @@ def create_app(data_dir: Path, token: str, retention: Retention = DEFAULT_RETENT
     app.on_response_prepare.append(_safe_headers)
     app.cleanup_ctx.append(_store_ctx)
     app.router.add_routes(routes)
+    app.router.add_routes(events.routes)
     return app

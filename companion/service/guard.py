@@ -9,6 +9,7 @@ service's own, and no CORS header is ever sent.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -18,7 +19,7 @@ from companion.errors import StoreError
 from companion.net.sites import LOOPBACK_HOSTS
 from companion.service.keys import TOKEN
 
-__all__ = ["error", "guard"]
+__all__ = ["answer", "error", "guard"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def error(status: int, code: str, message: str, **headers: str) -> web.Response:
     """The one shape of every error answer: `{"error": {"code", "message"}}`."""
     return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers or None)
+
+
+def answer(data: object, status: int = 200) -> web.Response:
+    """A JSON answer, compact."""
+    return web.Response(text=json.dumps(data, separators=(",", ":")), status=status, content_type="application/json")
 
 
 def _host_name(host_header: str) -> str:

@@ -1,4 +1,5 @@
-"""The API's routes: health, ingest, events, causes and the live stream (DESIGN.md)."""
+"""The API's routes: health, ingest, stats, causes and the live stream (DESIGN.md). The
+stored events' routes are in `events.py`."""
 
 from __future__ import annotations
 
@@ -10,27 +11,22 @@ from aiohttp import web
 from companion import __version__
 from companion.diagnosis.catalogue import catalogue_json
 from companion.errors import IngestError
-from companion.service.guard import error
+from companion.service.guard import answer, error
 from companion.service.keys import LOSSES, STORE, STREAM
 from companion.service.pipeline import MAX_BATCH, ingest_batch, ingest_payload
 from companion.service.stream import HEARTBEAT_S, sse_lines
 from companion.wire import MAX_EXCHANGE_BYTES
 
-__all__ = ["MAX_INGEST_BYTES", "MAX_LIMIT", "routes"]
+__all__ = ["MAX_INGEST_BYTES", "routes"]
 
 MAX_INGEST_BYTES = 2 * MAX_EXCHANGE_BYTES
-MAX_LIMIT = 500
 
 routes = web.RouteTableDef()
 
 
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data, separators=(",", ":")), status=status, content_type="application/json")
-
-
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
-    return _json({"status": "ok", "version": __version__})
+    return answer({"status": "ok", "version": __version__})
 
 
 @routes.post("/api/ingest")
@@ -51,13 +47,13 @@ async def ingest(request: web.Request) -> web.Response:
         if len(payload) > MAX_BATCH:
             losses.refuse("batch too large", len(payload))
             return error(413, "too_large", f"a batch is at most {MAX_BATCH} exchanges")
-        return _json(await ingest_batch(payload, request.app[STORE], request.app[STREAM], losses))
+        return answer(await ingest_batch(payload, request.app[STORE], request.app[STREAM], losses))
     try:
         body = await ingest_payload(payload, request.app[STORE], request.app[STREAM])
     except IngestError as exc:
         losses.refuse(str(exc).split(":")[0])
         return error(422, "invalid_exchange", str(exc))
-    return _json(body, status=201)
+    return answer(body, status=201)
 
 
 def _whole(text: str | None) -> int:
@@ -67,7 +63,7 @@ def _whole(text: str | None) -> int:
 @routes.get("/api/stats")
 async def stats(request: web.Request) -> web.Response:
     """Counts by cause and by site, the store's size and retention, and capture losses."""
-    return _json({**await request.app[STORE].stats(), "losses": request.app[LOSSES].as_json()})
+    return answer({**await request.app[STORE].stats(), "losses": request.app[LOSSES].as_json()})
 
 
 @routes.get("/api/stream")
@@ -95,37 +91,6 @@ async def stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _limit(request: web.Request) -> int:
-    raw = request.query.get("limit", "50")
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise web.HTTPBadRequest(text=f"limit must be a whole number, not {raw!r}") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise web.HTTPBadRequest(text=f"limit must be between 1 and {MAX_LIMIT}")
-    return limit
-
-
-@routes.get("/api/events")
-async def list_events(request: web.Request) -> web.Response:
-    site = request.query.get("site") or None
-    events = await request.app[STORE].recent(site=site, limit=_limit(request))
-    return _json({"events": [e.model_dump(mode="json") for e in events]})
-
-
-@routes.get("/api/events/{event_id}")
-async def get_event(request: web.Request) -> web.Response:
-    event = await request.app[STORE].get(request.match_info["event_id"])
-    if event is None:
-        return error(404, "not_found", "no event with that id (it may have been cleared)")
-    return _json(event.model_dump(mode="json"))
-
-
-@routes.delete("/api/events")
-async def clear_events(request: web.Request) -> web.Response:
-    return _json({"deleted": await request.app[STORE].clear()})
-
-
 @routes.get("/api/causes")
 async def causes(request: web.Request) -> web.Response:
-    return _json({"causes": catalogue_json()})
+    return answer({"causes": catalogue_json()})
