@@ -7,11 +7,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from companion.service import events
+from companion.service import events, page
 from companion.service.guard import guard
 from companion.service.handlers import MAX_INGEST_BYTES, routes
-from companion.service.keys import DATA_DIR, LOSSES, RETENTION, STORE, STREAM, TOKEN
+from companion.service.keys import DATA_DIR, LOSSES, RETENTION, SESSIONS, STORE, STREAM, TOKEN
 from companion.service.pipeline import Losses
+from companion.service.sessions import Sessions
 from companion.service.store import DEFAULT_RETENTION, Retention, Store
 from companion.service.stream import Broadcaster
 
@@ -29,10 +30,14 @@ async def _close_streams(app: web.Application) -> None:
 
 
 async def _safe_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """On every answer: never sniffed into another type, never framed, never cached."""
+    """On every answer: never sniffed into another type, never framed, never cached, never
+    read by another origin's page through an `<img>` or `<script>`, no referrer sent on."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
 
 
 def create_app(data_dir: Path, token: str, retention: Retention = DEFAULT_RETENTION) -> web.Application:
@@ -43,9 +48,11 @@ def create_app(data_dir: Path, token: str, retention: Retention = DEFAULT_RETENT
     app[RETENTION] = retention
     app[STREAM] = Broadcaster()
     app[LOSSES] = Losses()
+    app[SESSIONS] = Sessions()
     app.on_shutdown.append(_close_streams)
     app.on_response_prepare.append(_safe_headers)
     app.cleanup_ctx.append(_store_ctx)
     app.router.add_routes(routes)
     app.router.add_routes(events.routes)
+    app.router.add_routes(page.routes)
     return app

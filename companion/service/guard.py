@@ -17,14 +17,19 @@ from aiohttp import web
 
 from companion.errors import StoreError
 from companion.net.sites import LOOPBACK_HOSTS
-from companion.service.keys import TOKEN
+from companion.service.keys import SESSIONS, TOKEN
+from companion.service.sessions import cookie_name
 
-__all__ = ["answer", "error", "guard"]
+__all__ = ["VIA_SESSION", "answer", "error", "guard"]
 
 log = logging.getLogger(__name__)
 
 _EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 _CHALLENGE = 'Bearer realm="401-companion"'
+
+VIA_SESSION = web.RequestKey("via_session", bool)
+"""Set on a request the event list page made with its session cookie, not the token."""
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -48,8 +53,8 @@ def _host_name(host_header: str) -> str:
 def _origin_allowed(origin: str, host_header: str) -> bool:
     if origin.startswith(_EXTENSION_SCHEMES):
         return True
-    # The service's own pages (the event list) may call it.
-    return origin in {f"http://{host_header}"} and _host_name(host_header) in LOOPBACK_HOSTS
+    # The service's own page (the event list) may call it.
+    return _own_origin(origin, host_header)
 
 
 def _token_refusal(request: web.Request) -> web.Response | None:
@@ -68,6 +73,26 @@ def _token_refusal(request: web.Request) -> web.Response | None:
     return None
 
 
+def _page_session(request: web.Request) -> bool:
+    """The event list page's own call: its session cookie, from its own origin. The cookie is
+    `SameSite=Strict`, but a page on another port of this machine is same-site, so the browser's
+    `Sec-Fetch-Site` (or, failing that, the `Origin`) must say the call came from the page
+    itself; a change (DELETE, POST) must carry the page's `Origin`."""
+    if not request.app[SESSIONS].valid(request.cookies.get(cookie_name(request.url.port))):
+        return False
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in {"same-origin", "none"}:
+        return False
+    origin = request.headers.get("Origin")
+    if request.method not in _SAFE_METHODS:
+        return origin is not None and _own_origin(origin, request.headers.get("Host", ""))
+    return origin is None or _own_origin(origin, request.headers.get("Host", ""))
+
+
+def _own_origin(origin: str, host_header: str) -> bool:
+    return origin == f"http://{host_header}" and _host_name(host_header) in LOOPBACK_HOSTS
+
+
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Host, Origin and token checks, and JSON errors for whatever goes wrong."""
@@ -78,9 +103,12 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if origin is not None and not _origin_allowed(origin, host):
         return error(403, "forbidden_origin", f"requests from {origin} are not allowed")
     if request.path.startswith("/api/") and request.path != "/api/health":
-        refusal = _token_refusal(request)
-        if refusal is not None:
-            return refusal
+        if "Authorization" not in request.headers and _page_session(request):
+            request[VIA_SESSION] = True
+        else:
+            refusal = _token_refusal(request)
+            if refusal is not None:
+                return refusal
     try:
         return await handler(request)
     except web.HTTPException as exc:

@@ -7,10 +7,11 @@ from pathlib import Path
 from aiohttp import web
 
 from companion.service.pipeline import Losses
+from companion.service.sessions import Sessions
 from companion.service.store import Retention, Store
 from companion.service.stream import Broadcaster
 
-__all__ = ["DATA_DIR", "LOSSES", "RETENTION", "STORE", "STREAM", "TOKEN"]
+__all__ = ["DATA_DIR", "LOSSES", "RETENTION", "SESSIONS", "STORE", "STREAM", "TOKEN"]
 
 DATA_DIR = web.AppKey("data_dir", Path)
 TOKEN = web.AppKey("token", str)
@@ -18,3 +19,4 @@ STORE = web.AppKey("store", Store)
 STREAM = web.AppKey("stream", Broadcaster)
 LOSSES = web.AppKey("losses", Losses)
 RETENTION = web.AppKey("retention", Retention)
+SESSIONS = web.AppKey("sessions", Sessions)
