@@ -19,6 +19,8 @@ from aiohttp import web
 from companion.config import default_data_dir, load_or_create_token
 from companion.errors import ConfigError
 from companion.service.app import create_app
+from companion.service.keys import SESSIONS
+from companion.service.page import login_url
 from companion.service.store import DEFAULT_RETENTION, Retention
 
 __all__ = ["ADDON_PATH", "RunOptions", "extension_dir", "mitmdump_command", "run", "serve", "start_service"]
@@ -26,6 +28,7 @@ __all__ = ["ADDON_PATH", "RunOptions", "extension_dir", "mitmdump_command", "run
 ADDON_PATH = Path(__file__).resolve().parent.parent / "addon.py"
 _PROXY_START_TIMEOUT_S = 30.0
 _PR_SET_PDEATHSIG = 1
+BANNER_LINK_TTL_S = 15 * 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ async def serve(data_dir: Path, api_port: int, retention: Retention = DEFAULT_RE
     stop = _stop_event()
     runner = await start_service(data_dir, api_port, retention)
     print(f"401 Companion service on http://127.0.0.1:{api_port} (data: {data_dir}). Ctrl-C stops it.", flush=True)
+    print(f"Event list: {events_link(runner, api_port)} (works once, for 15 minutes; later: `companion open`)", flush=True)
     try:
         await stop.wait()
     finally:
@@ -112,7 +116,13 @@ async def _wait_listening(port: int, child: asyncio.subprocess.Process) -> None:
     raise ConfigError(f"the proxy did not start listening on 127.0.0.1:{port} within {_PROXY_START_TIMEOUT_S:.0f} s")
 
 
-def banner(options: RunOptions) -> str:
+def events_link(runner: web.AppRunner, port: int) -> str:
+    """A one-time link to the event list for the banner: good for 15 minutes, as a person may
+    read the banner a while after the start (`companion open` makes a fresh one any time)."""
+    return login_url(port, runner.app[SESSIONS].new_code(ttl=BANNER_LINK_TTL_S))
+
+
+def banner(options: RunOptions, events: str = "") -> str:
     ext = extension_dir()
     data = f" --data-dir {options.data_dir}" if options.data_dir != default_data_dir() else ""
     return textwrap.dedent(
@@ -124,6 +134,7 @@ def banner(options: RunOptions) -> str:
           Data       {options.data_dir}
           Extension  {ext or 'the extension/ folder of the source checkout'}   (chrome://extensions → Developer mode → Load unpacked)
           Pair       click the extension's icon and paste what `companion token{data}` prints
+          Events     {events or "`companion open" + data + "`"}   (the event list; the link works once, for 15 minutes; later: `companion open{data}`)
         Press Ctrl-C to stop."""
     )
 
@@ -175,7 +186,7 @@ async def run(options: RunOptions) -> int:
             print("Stopping…", flush=True)
             return 0
         listening.result()  # raises ConfigError when the proxy could not start
-        print(banner(options), flush=True)
+        print(banner(options, events_link(runner, options.api_port)), flush=True)
         exited = asyncio.create_task(child.wait())
         await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
         if exited.done() and not stop.is_set():

@@ -62,7 +62,7 @@ function el(tag, attributes = {}, ...children) {
     else if (key === "text") node.textContent = value;
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -126,9 +126,9 @@ async function loadSummary() {
   const today = stats.today ?? stats.last_24h;
   strip.replaceChildren(
     el("div", { class: "figure" }, el("strong", { text: count(stats.events) }), " events stored"),
-    today === undefined
+    today == null
       ? null
-      : el("div", { class: "figure" }, el("strong", { text: count(today) }), stats.today === undefined ? " in 24 h" : " today"),
+      : el("div", { class: "figure" }, el("strong", { text: count(today) }), stats.today == null ? " in 24 h" : " today"),
     el(
       "div",
       { class: "figure tally" },
@@ -285,7 +285,7 @@ async function openDetail(id, { focus = true } = {}) {
   pane.replaceChildren(...detailOf(event));
   pane.hidden = false;
   document.body.classList.add("with-detail");
-  if (focus) pane.focus();
+  if (focus) pane.focus({ preventScroll: true });
 }
 
 function closeDetail() {
@@ -308,7 +308,7 @@ function detailOf(event) {
   const copy = el("button", { type: "button" }, "Copy report");
   copy.addEventListener("click", () => copyReport(event.id));
   const remove = el("button", { type: "button", class: "danger" }, "Delete event");
-  remove.addEventListener("click", () => deleteOne(event.id));
+  remove.addEventListener("click", () => deleteOne(event.id).catch((e) => toast(`Could not delete: ${e.message}`)));
   const parts = [
     el("div", { class: "detail-head" }, el("h2", { text: plain(d.title) }), close),
     el(
@@ -520,7 +520,7 @@ function onKey(event) {
     event.preventDefault();
     nextRow(row, -1)?.focus();
   } else if (event.key === "Delete") {
-    deleteOne(row.dataset.id);
+    deleteOne(row.dataset.id).catch((e) => toast(`Could not delete: ${e.message}`));
   }
 }
 
