@@ -19,7 +19,18 @@ export default [
     },
   },
   {
-    files: ["tests/extension/**/*.mjs", "eslint.config.mjs"],
+    // The event list page the service serves: plain browser modules, no extension APIs.
+    files: ["companion/service/static/**/*.js"],
+    languageOptions: { ecmaVersion: 2024, sourceType: "module", globals: { ...globals.browser } },
+    rules: {
+      "no-unused-vars": ["error", { args: "none" }],
+      eqeqeq: ["error", "always"],
+      "no-var": "error",
+      "prefer-const": "error",
+    },
+  },
+  {
+    files: ["tests/extension/**/*.mjs", "tests/service/static/**/*.mjs", "eslint.config.mjs"],
     languageOptions: { ecmaVersion: 2024, sourceType: "module", globals: { ...globals.node } },
   },
 ];

@@ -6,7 +6,6 @@ import {
   ago,
   apiQuery,
   bytes,
-  causeOf,
   collapseRepeats,
   count,
   filtersFromQuery,
@@ -126,9 +125,9 @@ async function loadSummary() {
   const today = stats.today ?? stats.last_24h;
   strip.replaceChildren(
     el("div", { class: "figure" }, el("strong", { text: count(stats.events) }), " events stored"),
-    today == null
+    today === undefined || today === null
       ? null
-      : el("div", { class: "figure" }, el("strong", { text: count(today) }), stats.today == null ? " in 24 h" : " today"),
+      : el("div", { class: "figure" }, el("strong", { text: count(today) }), stats.today === undefined || stats.today === null ? " in 24 h" : " today"),
     el(
       "div",
       { class: "figure tally" },
