@@ -62,13 +62,31 @@ export async function checkToken(token) {
   }
 }
 
+/** The cause catalogue: `[{id, title, …}]`, for titles of the causes an event also lists. */
+export async function causes() {
+  const body = await request(await apiBase(), "/api/causes", await getToken());
+  return Array.isArray(body?.causes) ? body.causes : [];
+}
+
+/**
+ * A one-time link that opens the event list page signed in (on `site`, when given). The code
+ * in it works once, for two minutes; the page itself never sees the token.
+ */
+export async function eventListLink(site) {
+  const query = site ? `?${new URLSearchParams({ site })}` : "";
+  const body = await request(await apiBase(), `/api/login-code${query}`, await getToken(), "POST");
+  if (typeof body?.url !== "string") throw new ApiError(500, "bad_answer", "the companion gave no link");
+  return body.url;
+}
+
 // `token` is null for routes that need none, "" when we have none to send.
-async function request(base, path, token) {
+async function request(base, path, token, method = "GET") {
   const headers = { Accept: "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
     response = await fetch(base + path, {
+      method,
       headers,
       credentials: "omit",
       cache: "no-store",

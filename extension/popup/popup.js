@@ -14,7 +14,7 @@ const STATES = ["loading", "not-running", "not-paired", "no-site", "empty", "err
 const $ = (selector) => document.querySelector(selector);
 
 /** What this popup shows; lives as long as the popup. */
-const view = { tab: null, site: "", events: [], pending: null, state: "loading" };
+const view = { tab: null, site: "", events: [], pending: null, state: "loading", titles: new Map() };
 
 document.addEventListener("DOMContentLoaded", start);
 
@@ -39,10 +39,20 @@ async function load() {
   if (!view.site) return show("no-site");
   try {
     await api.health();
-    const events = await api.events(view.site);
+    const [events] = await Promise.all([api.events(view.site), loadTitles()]);
     render(events);
   } catch (err) {
     showProblem(err);
+  }
+}
+
+/** Cause titles for "Also", once per popup; without them the ids are shown. */
+async function loadTitles() {
+  if (view.titles.size) return;
+  try {
+    view.titles = new Map((await api.causes()).map((c) => [c.id, c.title]));
+  } catch {
+    // The events still show; "Also" falls back to ids.
   }
 }
 
@@ -54,7 +64,7 @@ function render(events) {
     return show("empty");
   }
   const groups = Map.groupBy(events, (e) => e.diagnosis?.cause ?? "unknown");
-  $("#cause-groups").replaceChildren(...[...groups.values()].map(causeGroup));
+  $("#cause-groups").replaceChildren(...[...groups.values()].map((group, i) => causeGroup(group, i === 0)));
   show("events");
 }
 
@@ -93,47 +103,59 @@ async function checkForNews() {
 
 // ---- one section per cause ------------------------------------------------------------
 
-function causeGroup(events) {
+// The newest cause is open; the others are one line each (title, count, when), so a site with
+// many causes keeps the popup about one screen tall.
+function causeGroup(events, open) {
   const newest = events[0];
   const d = newest.diagnosis ?? {};
   const cause = d.cause ?? "unknown";
-  const section = el("section", { class: "cause-group", "data-cause": cause, "data-event-id": newest.id });
+  const section = el("section", { class: open ? "cause-group" : "cause-group collapsed", "data-cause": cause, "data-event-id": newest.id });
   const titleId = `cause-${cause}`;
+  const bodyId = `cause-body-${cause}`;
   section.setAttribute("aria-labelledby", titleId);
 
-  section.append(
-    el("header", { class: "cause-header" },
-      el("h2", { class: "cause-title", id: titleId }, d.title ?? cause),
-      el("span", { class: "cause-count", title: `${events.length} recent` }, `${events.length}×`),
-    ),
-    el("p", { class: "summary" }, d.summary ?? ""),
+  const toggle = el("button", { type: "button", class: "cause-toggle", "aria-expanded": String(open), "aria-controls": bodyId, title: plain(d.title ?? cause) },
+    el("span", { class: "cause-title", id: titleId }, plain(d.title ?? cause)),
+    el("span", { class: "cause-count", title: `${events.length} recent` }, `${events.length}×`),
+    el("time", { class: "cause-when", datetime: newest.time }, ago(newest.time)),
   );
+  const body = el("div", { class: "cause-body", id: bodyId });
+  if (!open) body.hidden = true;
+  section.append(el("h2", { class: "cause-header" }, toggle), body);
+
+  body.append(el("p", { class: "summary" }, plain(d.summary ?? "")));
   if (d.also?.length) {
-    section.append(el("p", { class: "also" }, "Also: ", ...d.also.map((id) => el("code", {}, id))));
+    body.append(el("p", { class: "also" }, "Also: ", d.also.map((id) => view.titles.get(id) ?? id).map(plain).join("; ")));
   }
   if (d.evidence?.length) {
-    section.append(
+    body.append(
       el("details", { class: "evidence" },
         el("summary", {}, `Evidence (${d.evidence.length})`),
         el("ul", {}, ...d.evidence.map((e) =>
-          el("li", {}, el("span", { class: "fact" }, e.fact), el("span", { class: "source" }, e.source)))),
+          el("li", {}, el("span", { class: "fact" }, plain(e.fact)), el("span", { class: "source" }, e.source)))),
       ),
     );
   }
-  section.append(eventList(events), fixButtons(d.fixes ?? []));
-  section.append(
+  body.append(eventList(events), fixButtons(d.fixes ?? []));
+  body.append(
     el("div", { class: "fix-confirm", hidden: "" }),
     el("div", { class: "fix-result", role: "status", "aria-live": "polite", hidden: "" }),
   );
   if (d.developer_notes?.length) {
-    section.append(
-      el("div", { class: "developer-notes" },
-        el("h3", {}, "For the site's developers"),
-        el("ul", {}, ...d.developer_notes.map((note) => el("li", {}, note))),
+    body.append(
+      el("details", { class: "developer-notes" },
+        el("summary", {}, "For the site's developers"),
+        el("ul", {}, ...d.developer_notes.map((note) => el("li", {}, plain(note)))),
       ),
     );
   }
   return section;
+}
+
+function toggleGroup(group, open = group.classList.contains("collapsed")) {
+  group.classList.toggle("collapsed", !open);
+  group.querySelector(".cause-toggle").setAttribute("aria-expanded", String(open));
+  group.querySelector(".cause-body").hidden = !open;
 }
 
 function eventList(events) {
@@ -143,7 +165,7 @@ function eventList(events) {
       el("li", { class: "event", "data-event-id": e.id },
         el("span", { class: "event-status" }, String(e.status)),
         el("span", { class: "event-method" }, e.method),
-        el("span", { class: "event-url", title: e.url }, e.url),
+        el("span", { class: "event-url", title: e.url }, shortUrl(e.url)),
         el("time", { class: "event-time", datetime: e.time, title: new Date(e.time).toLocaleString() }, ago(e.time)),
       ),
     );
@@ -153,14 +175,37 @@ function eventList(events) {
   return list;
 }
 
-// Every cause of the catalogue offers a report for support; the titles come with the event.
+/** A URL of the tab's own origin is shown by its path; another origin's whole. */
+function shortUrl(url) {
+  try {
+    const parsed = new URL(url);
+    const tab = new URL(view.tab?.url ?? "");
+    return parsed.origin === tab.origin ? `${parsed.pathname}${parsed.search}` : url;
+  } catch {
+    return url;
+  }
+}
+
+// The fix most likely to work is the main button; the others follow in a compact row. Every
+// cause of the catalogue offers a report for support; the titles come with the event.
 function fixButtons(fixes) {
-  return el("div", { class: "fixes" }, ...fixes.map((fix) =>
+  const primary = fixes.find((f) => f.one_click !== false && !["copy_report", "manual"].includes(f.id)) ?? fixes[0];
+  const button = (fix) =>
     el("button", {
       type: "button",
       "data-fix": fix.id,
-      class: DESTRUCTIVE_FIXES.has(fix.id) ? "fix destructive" : "fix",
-    }, fix.title || fix.id)));
+      class: ["fix", fix === primary ? "primary-fix" : "secondary-fix", DESTRUCTIVE_FIXES.has(fix.id) ? "destructive" : ""].join(" ").trim(),
+    }, plain(fix.title || fix.id));
+  const rest = fixes.filter((f) => f !== primary && f.id !== "manual");
+  const manual = fixes.find((f) => f.id === "manual");
+  return el("div", { class: "fixes" },
+    ...(primary ? [button(primary)] : []),
+    ...(rest.length ? [el("div", { class: "more-fixes" }, ...rest.map(button))] : []),
+    ...(manual && manual !== primary && manual.steps?.length
+      ? [el("details", { class: "manual-steps" }, el("summary", {}, plain(manual.title || "What to do")),
+        el("ol", {}, ...manual.steps.map((step) => el("li", {}, plain(step)))))]
+      : []),
+  );
 }
 
 // ---- fixes -------------------------------------------------------------------------------
@@ -169,6 +214,7 @@ async function onGroupClick(click) {
   const button = click.target.closest("button");
   const group = button?.closest(".cause-group");
   if (!group) return;
+  if (button.matches(".cause-toggle")) return toggleGroup(group);
   const event = view.events.find((e) => e.id === group.dataset.eventId);
   if (button.matches(".cancel-fix")) return closeConfirm(group, true);
   if (button.matches(".confirm-fix")) {
@@ -237,6 +283,7 @@ function wireControls() {
     }
   });
   $("#refresh-button").addEventListener("click", () => load());
+  $("#all-events").addEventListener("click", openEventList);
   $("#retry-button").addEventListener("click", () => load());
   $("#show-new-events").addEventListener("click", () => render(view.pending ?? view.events));
   $("#pair-form").addEventListener("submit", pair);
@@ -268,6 +315,18 @@ async function pair(submit) {
   }
 }
 
+// The event list page, signed in through a one-time link (the token never leaves the
+// extension), on the tab's site when there is one.
+async function openEventList() {
+  try {
+    const url = await api.eventListLink(view.site);
+    await browser.tabs.create({ url });
+    window.close();
+  } catch (err) {
+    await showProblem(err);
+  }
+}
+
 function pairError(message) {
   $("#pair-error").textContent = message;
   $("#pair-error").hidden = !message;
@@ -294,6 +353,11 @@ function el(tag, attributes = {}, ...children) {
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   node.append(...children);
   return node;
+}
+
+/** Text without the markdown backticks the catalogue uses for code. */
+function plain(text) {
+  return String(text ?? "").replace(/`([^`]*)`/g, "$1");
 }
 
 function ago(iso) {

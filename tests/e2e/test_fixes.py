@@ -138,6 +138,8 @@ def open_popup(browser: Browser, companion: Companion, url: str):
 
 def run_fix(popup, cause: str, fix: str, *, confirm: bool = False) -> str:
     group = popup.locator(f'section.cause-group[data-cause="{cause}"]')
+    if group.locator(".cause-toggle").get_attribute("aria-expanded") == "false":
+        group.locator(".cause-toggle").click()  # only the newest cause is open at first
     group.locator(f'.fixes button[data-fix="{fix}"]').click()
     if confirm:
         group.locator("button.confirm-fix").click()
