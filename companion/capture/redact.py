@@ -128,6 +128,8 @@ def is_token_like(run: str) -> bool:
     random: mostly digits (a UUID), switching case, or mixed case with digits."""
     if len(run) < 20 or _WORDS_IN_CASE.fullmatch(run):
         return False
+    if run.isalpha() and run.islower():
+        return _random_letters(run)
     letters = sum(c.isalpha() for c in run)
     digits = sum(c.isdigit() for c in run)
     switches = sum(1 for a, b in itertools.pairwise(run) if a.isalpha() and b.isalpha() and a.isupper() != b.isupper())
@@ -136,6 +138,19 @@ def is_token_like(run: str) -> bool:
         return (letters >= 2 and digits >= 2) or switches >= 6
     mixed_case = any(c.isupper() for c in run) and any(c.islower() for c in run)
     return digits >= 0.3 * len(run) or switches >= 6 or (mixed_case and digits >= 2)
+
+
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+
+
+def _random_letters(run: str) -> bool:
+    """A run of lowercase letters alone (a reset link's key, a base-26 id) is random rather
+    than words run together when it has too few vowels for language (words hold about two in
+    five; random letters one in five), too many of the letters language rarely uses, or five
+    consonants in a row, which words almost never have."""
+    vowels = sum(c in "aeiouy" for c in run)
+    rare = sum(c in "jkqvwxz" for c in run)  # about one letter in twenty of words, one in four of random text
+    return vowels < 0.3 * len(run) or rare >= 0.15 * len(run) or _CONSONANT_RUN.search(run) is not None
 
 
 def is_secret_name(name: str) -> bool:

@@ -149,6 +149,20 @@ def test_random_tokens_are_masked_wherever_they_stand():
             assert secret not in mask_tokens(f"key {secret} was revoked")
 
 
+def test_random_lowercase_keys_are_masked_in_paths_and_text():
+    """A reset or magic-link key of lowercase letters alone (no digit, no capital) is still a
+    key: of 1,000 random ones of 24 letters, at most 2 % may pass as words."""
+    import random
+    import string
+
+    rng = random.Random(11)
+    kept = 0
+    for _ in range(1000):
+        key = "".join(rng.choice(string.ascii_lowercase) for _ in range(24))
+        kept += key in redact_url(f"https://x.test/reset/{key}") or key in mask_tokens(f"link {key} expired")
+    assert kept <= 20, kept
+
+
 def test_long_adversarial_values_are_capped():
     """A server controls these strings: whatever their length, what is kept (and scanned) is bounded."""
     from companion.capture.redact import MAX_TEXT
@@ -166,6 +180,9 @@ def test_long_adversarial_values_are_capped():
         ("unauthorized_client_credentials_are_not_allowed", False), ("session-expired-please-sign-in", False),
         ("123e4567-e89b-12d3-a456-426614174000", True), ("sk_live_51HxQ2aBcD3eF4gH5iJ6kL7", True),
         ("AbCdEfGhIjKlMnOpQrStUvWx", True), ("dGhpcyBpcyBhIHNlY3JldCB0b2tlbg==", True),
+        # lowercase letters alone: words run together stay, random keys go
+        ("authenticationrequired", False), ("datenschutzerklaerung", False), ("accountsettingsoverview", False),
+        ("invalidclientcredentials", False), ("kqzvmxwtplrhbnsyfgdc", True), ("xjwqbtkrmdplvfzghsnc", True),
     ],
 )
 def test_slugs_are_words_and_tokens_are_tokens(run, token):
