@@ -1,29 +1,25 @@
-"""`companion run | serve | token | events`."""
+"""`companion run | serve | token | events | open`: the arguments, and which function runs.
+
+The events commands are in `cli_events.py`, the way to the running service in `cli_api.py`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import re
+import difflib
+import os
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
+import webbrowser
 from pathlib import Path
 
 import companion
-from companion.config import (
-    DEFAULT_API_PORT,
-    DEFAULT_PROXY_PORT,
-    default_data_dir,
-    ensure_data_dir,
-    load_or_create_token,
-    read_token,
-)
+from companion import cli_events
+from companion.cli_api import Service, shown
+from companion.config import DEFAULT_API_PORT, DEFAULT_PROXY_PORT, default_data_dir, ensure_data_dir, load_or_create_token
 from companion.errors import CompanionError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "shown"]
 
 
 def _whole_number(what: str, low: int, high: int):
@@ -54,6 +50,16 @@ def _days(text: str) -> float:
     if not 0 <= days <= 36_500:
         raise argparse.ArgumentTypeError(f"a number of days is between 0 and 36500, not {text}")
     return days
+
+
+def _cause(text: str) -> str:
+    from companion.diagnosis.catalogue import CAUSES
+
+    if text in CAUSES:
+        return text
+    near = difflib.get_close_matches(text, list(CAUSES), n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    raise argparse.ArgumentTypeError(f"no cause {text!r}; {hint}the ids are in docs/causes.md")
 
 
 def _mitmproxy_option(text: str) -> str:
@@ -109,71 +115,108 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch_events(args: argparse.Namespace) -> list[dict] | None:
-    """Events from the running service, or None when no service answers on that port."""
-    token = read_token(args.data_dir)
-    if not token:
-        return None
-    query = urllib.parse.urlencode({"limit": args.limit, **({"site": args.site} if args.site else {})})
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{args.api_port}/api/events?{query}", headers={"Authorization": f"Bearer {token}"}
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
-    try:
-        with opener.open(request, timeout=5) as response:
-            return json.load(response)["events"]
-    except urllib.error.HTTPError as exc:
-        try:
-            said = json.load(exc)["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            said = exc.reason
-        hint = " (is it another companion's? use --data-dir)" if exc.code == 401 else ""
-        raise CompanionError(f"the service on port {args.api_port} answered {exc.code}: {said}{hint}") from exc
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def _events(args: argparse.Namespace) -> int:
-    from companion.service.store import DB_FILE, read_events_file
-
-    events = _fetch_events(args)
-    if events is None:
-        path = args.data_dir / DB_FILE
-        if not path.exists():
-            events = []
-        else:
-            events = read_events_file(path, args.site, args.limit)
-    if args.json:
-        print(json.dumps({"events": events}, indent=2))
+def _open(args: argparse.Namespace) -> int:
+    """`companion open`: the event list page, signed in by a one-time link."""
+    service = Service(args.data_dir, args.api_port)
+    link = service.post("/api/login-code", {"site": args.site})
+    url = shown(str(link["url"]))
+    if args.print:
+        print(url)
         return 0
-    if not events:
-        where = f" for {args.site}" if args.site else ""
-        print(f"No 401s recorded{where}.")
+    if _has_browser() and webbrowser.open(url):
+        print(f"Opened the event list in your browser (http://127.0.0.1:{args.api_port}/).")
         return 0
-    for event in events:
-        diagnosis = event["diagnosis"]
-        when = event["time"][11:19]
-        print(shown(f"{when}  {event['status']}  {event['method']:<6} {event['url']}"))
-        print(shown(f"          {diagnosis['cause']}: {diagnosis['summary']}"))
+    print(f"Open this link in your browser; it signs you in once, within {link.get('expires_in', 60)} seconds:")
+    print(url)
     return 0
 
 
-# Control characters and bidirectional overrides: a server's text must never move the cursor,
-# clear the screen, retitle the window or reorder what the person reads.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+def _has_browser() -> bool:
+    """Whether a graphical browser can open: without a display, `webbrowser` falls back to
+    lynx or w3m, which would take over this terminal for a page they cannot run."""
+    if sys.platform in {"darwin", "win32"} or os.environ.get("BROWSER"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def shown(text: str) -> str:
-    """Text that came from a server, safe for a terminal: control codes shown escaped."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+def _common(suppress: bool = False) -> argparse.ArgumentParser:
+    """--data-dir and --api-port. A subcommand's copy leaves unset options out (SUPPRESS), so
+    that `companion events --api-port 9401 show ID` keeps the port given before `show`."""
+    default = argparse.SUPPRESS if suppress else None
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=default, help="where the store and the API token live (default: $COMPANION_DATA_DIR or the user data dir)")
+    common.add_argument(
+        "--api-port", type=_port, default=argparse.SUPPRESS if suppress else DEFAULT_API_PORT,
+        help=f"the service's port on 127.0.0.1 (default {DEFAULT_API_PORT})",
+    )  # fmt: skip
+    return common
+
+
+def _filters(suppress: bool = False) -> argparse.ArgumentParser:
+    """The filters `events`, `events export` and `events clear` share (the API's)."""
+    default = argparse.SUPPRESS if suppress else None
+    filters = argparse.ArgumentParser(add_help=False)
+    group = filters.add_argument_group("filters (combined: an event must match all)")
+    group.add_argument("--site", default=default, metavar="HOST", help="this host or site, subdomains and the pages that called it included")
+    group.add_argument("--cause", type=_cause, default=default, metavar="ID", help="this cause id (docs/causes.md), e.g. expired_token")
+    group.add_argument("--status", type=int, choices=[401, 407], default=default, help="401 (the site) or 407 (a proxy)")
+    when = "ISO 8601 (2026-11-23, 2026-11-23T21:00, …Z) or 30m, 1h, 2d, 1w, today, yesterday"
+    group.add_argument("--since", type=cli_events.moment, default=default, metavar="WHEN", help=f"at or after: {when}")
+    group.add_argument("--until", type=cli_events.moment, default=default, metavar="WHEN", help="at or before, the same forms")
+    group.add_argument("-q", dest="q", default=default, metavar="TEXT", help="this text in the URL, the cause's title or the summary")
+    return filters
+
+
+def _add_events(sub: argparse._SubParsersAction) -> None:
+    common, filters = _common(), _filters()
+    events = sub.add_parser(
+        "events", parents=[common, filters], help="the recorded 401s: list, show one, export, clear",
+        description="The recorded 401s and 407s, newest first: when (local time, or --utc), status, request, "
+        "and the cause's title with the summary. Reads the stored history when the companion is not running. "
+        "`companion events show ID` prints one whole; export and clear take the same filters.",
+    )  # fmt: skip
+    events.add_argument("--limit", type=_limit, default=20, help="how many, 1 to 500 (default 20)")
+    events.add_argument("--json", action="store_true", help="print JSON ({\"events\": [...]}, times in UTC)")
+    events.add_argument("--utc", action="store_true", help="print times in UTC instead of local time")
+    events.set_defaults(func=cli_events.list_events)
+    more = events.add_subparsers(dest="events_command", metavar="{show,export,clear}")
+    quiet_common, quiet_filters = _common(suppress=True), _filters(suppress=True)
+
+    show = more.add_parser(
+        "show", parents=[quiet_common], help="one event whole",
+        description="One event whole: when, the request, the status, the site and the page that made the request, "
+        "the cause with its confidence, summary and evidence, the causes that also hold, the fixes as steps, the "
+        "notes for the site's developers, and the redacted request and response headers. Needs the running companion.",
+    )  # fmt: skip
+    show.add_argument("id", metavar="ID", help="the event's id, or its first characters (as `companion events` shows it)")
+    show.add_argument("--utc", action="store_true", default=argparse.SUPPRESS, help="the time in UTC instead of local time")
+    show.set_defaults(func=cli_events.show_event)
+
+    export = more.add_parser(
+        "export", parents=[quiet_common, quiet_filters], help="write what the filters match to a HAR or JSON file",
+        description="Write the events the filters match to a file only you can read: HAR 1.2 of the redacted "
+        "exchanges (opens in Chrome DevTools and HTTP Toolkit), or the events as JSON. FILE `-` writes to stdout. "
+        "Needs the running companion.",
+    )  # fmt: skip
+    target = export.add_mutually_exclusive_group(required=True)
+    target.add_argument("--har", metavar="FILE", help="a HAR 1.2 file")
+    target.add_argument("--json", dest="json_file", metavar="FILE", help='a JSON file: {"events": [...]}, newest first')
+    export.set_defaults(func=cli_events.export_events)
+
+    clear = more.add_parser(
+        "clear", parents=[quiet_common, quiet_filters], help="delete what the filters match (all without filters)",
+        description="Delete the events the filters match, or the whole history without filters; they are gone "
+        "from the files, not just unlisted. Asks once; without a terminal to ask on, only with --yes. "
+        "Needs the running companion.",
+    )  # fmt: skip
+    clear.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    clear.set_defaults(func=cli_events.clear_events)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="companion", description="401 Companion: why that request got 401, and the fix.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {companion.__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, default=None, help="where the store and the API token live (default: $COMPANION_DATA_DIR or the user data dir)")
-    common.add_argument("--api-port", type=_port, default=DEFAULT_API_PORT, help=f"the service's port on 127.0.0.1 (default {DEFAULT_API_PORT})")
+    common = _common()
     starts = argparse.ArgumentParser(add_help=False)
     starts.add_argument(
         "--reset-store", action="store_true",
@@ -183,9 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     starts.add_argument(
         "--keep-days", type=_days, default=30.0, help="drop events older than this many days, 0 for no limit (default 30)"
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="{run,serve,token,events,open}")
 
-    run = sub.add_parser("run", parents=[common, starts], help="run the proxy and the service")
+    run = sub.add_parser(
+        "run", parents=[common, starts], help="run the proxy and the service",
+        description="Run the proxy (mitmproxy with the companion's addon) and the service, until Ctrl-C. "
+        "Prints the proxy's address, the CA certificate, the extension's folder and how to pair.",
+    )  # fmt: skip
     run.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port on 127.0.0.1 (default {DEFAULT_PROXY_PORT})")
     run.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
     run.add_argument(
@@ -194,22 +241,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=_run)
 
-    serve = sub.add_parser("serve", parents=[common, starts], help="run the service only (feed it from your own mitmproxy)")
+    serve = sub.add_parser(
+        "serve", parents=[common, starts], help="run the service only (feed it from your own mitmproxy)",
+        description="Run the service alone, until Ctrl-C: feed it from your own mitmproxy with "
+        "`mitmdump -s companion/addon.py`.",
+    )  # fmt: skip
     serve.set_defaults(func=_serve)
 
-    token = sub.add_parser("token", parents=[common], help="print the API token the extension pairs with")
+    token = sub.add_parser(
+        "token", parents=[common], help="print the API token the extension pairs with",
+        description="Print the API token (one line, nothing else); it is made on first use.",
+    )  # fmt: skip
     token.set_defaults(func=_token)
 
-    events = sub.add_parser("events", parents=[common], help="print the recent 401s")
-    events.add_argument("--site", help="only this host or site (subdomains and pages that called it included)")
-    events.add_argument("--limit", type=_limit, default=20, help="how many, 1 to 500 (default 20)")
-    events.add_argument("--json", action="store_true", help="print JSON")
-    events.set_defaults(func=_events)
+    _add_events(sub)
+
+    open_ = sub.add_parser(
+        "open", parents=[common], help="open the event list page in your browser",
+        description="Open the running companion's event list page in your default browser, signed in by a "
+        "one-time link; prints the link when no browser can be opened.",
+    )  # fmt: skip
+    open_.add_argument("--site", metavar="HOST", help="open the list on this site's events")
+    open_.add_argument("--print", action="store_true", help="only print the link (one line), do not open a browser")
+    open_.set_defaults(func=_open)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     args.data_dir = (args.data_dir or default_data_dir()).expanduser().resolve()
     try:
         if args.command in {"run", "serve"}:

@@ -1,23 +1,22 @@
-"""The `companion` command's arguments and its quick commands (`token`, `events`), without
-starting a service or a proxy."""
+"""The `companion` command's arguments, its help, and its quick commands (`token`, `open`);
+`companion events` is in test_cli_events.py."""
 
 from __future__ import annotations
 
-import asyncio
-import json
+import argparse
+import http.client
 import subprocess
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
+import webbrowser
+from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
 from companion.cli import build_parser, main
 from companion.config import read_token
-from companion.diagnosis.models import Diagnosis
-from companion.service.models import Event
-from companion.service.store import Store
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop
+from tests.test_cli_events import Served, serve
 
 
 @pytest.mark.parametrize(
@@ -69,12 +68,47 @@ def test_run_takes_ports_and_any_other_mitmproxy_option():
     assert args.mitmproxy_options == ["mode=upstream:http://proxy.corp:3128", "ssl_verify_upstream_trusted_ca=/p/ca.pem=x"]
 
 
-@pytest.mark.parametrize("argv", [[], ["frobnicate"]])
-def test_a_missing_or_unknown_command_is_an_error(capsys, argv):
+@pytest.mark.parametrize("argv", [["frobnicate"], ["events", "frobnicate"]])
+def test_an_unknown_command_is_an_error(capsys, argv):
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2
-    assert "run" in capsys.readouterr().err  # the usage names the commands
+    assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+def test_companion_alone_prints_the_help(capsys):
+    """As pip and docker do: the commands and what each does, on stdout, exit 0."""
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: companion ")
+    for command in ("run", "serve", "token", "events", "open"):
+        assert f"\n    {command} " in out
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield (*path, name), child
+                yield from _commands(child, (*path, name))
+
+
+COMMANDS = [" ".join(path) for path, _ in _commands(build_parser())]
+
+
+def test_every_command_is_listed():
+    assert COMMANDS == ["run", "serve", "token", "events", "events show", "events export", "events clear", "open"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_commands_help_says_what_it_does(capsys, command):
+    with pytest.raises(SystemExit) as exited:
+        main([*command.split(), "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    description = out.split("\n\n")[1]
+    assert len(description.split()) >= 8, out
+    assert not description.lstrip().startswith(("positional", "options")), out
 
 
 def test_token_prints_one_line_and_the_same_one_again(capsys, tmp_path):
@@ -111,84 +145,84 @@ def test_a_data_dir_that_cannot_be_made_is_a_message_not_a_traceback(capsys, tmp
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("paired", [False, True])
-@pytest.mark.parametrize(
-    ("extra", "printed"),
-    [([], "No 401s recorded.\n"), (["--site", "example.com"], "No 401s recorded for example.com.\n")],
-)
-def test_events_with_no_service_and_no_store(capsys, tmp_path, paired, extra, printed):
-    """Before anything was captured, with or without a token made: a sentence, not an error."""
-    if paired:
-        main(["token", "--data-dir", str(tmp_path)])
-        capsys.readouterr()
-    assert main(["events", "--data-dir", str(tmp_path), "--api-port", str(free_port()), *extra]) == 0
-    assert capsys.readouterr().out == printed
 
 
-def test_events_json_with_nothing_recorded_is_valid_json(capsys, tmp_path):
-    assert main(["events", "--data-dir", str(tmp_path), "--api-port", str(free_port()), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"events": []}
+# --- companion open --------------------------------------------------------------------------
 
 
-def _stored(data_dir: Path, *hosts: str) -> None:
-    """Events written by the service's own store (then the service is gone)."""
-
-    async def write() -> None:
-        store = await Store.open(data_dir)
-        for n, host in enumerate(hosts):
-            await store.add(
-                Event(
-                    id=f"e{n}", time=datetime(2026, 11, 23, 10, 0, n, tzinfo=UTC), method="GET", url=f"https://{host}/me",
-                    host=host, site=host, status=401,
-                    diagnosis=Diagnosis(cause="expired_token", confidence=0.9, title="Expired", summary=f"The token for {host} expired."),
-                )
-            )  # fmt: skip
-        await store.close()
-
-    asyncio.run(write())
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    running = serve(tmp_path_factory.mktemp("open"))
+    yield running
+    stop(running.proc)
 
 
-def test_events_read_the_store_when_no_service_runs(capsys, tmp_path):
-    """After the companion stopped, `companion events` still shows what it recorded, newest first."""
-    _stored(tmp_path, "api.example.com", "api.other.org")
-    assert main(["events", "--data-dir", str(tmp_path), "--api-port", str(free_port())]) == 0
-    assert capsys.readouterr().out.splitlines() == [
-        "10:00:01  401  GET    https://api.other.org/me",
-        "          expired_token: The token for api.other.org expired.",
-        "10:00:00  401  GET    https://api.example.com/me",
-        "          expired_token: The token for api.example.com expired.",
-    ]
+def _sign_in(url: str) -> tuple[int, str]:
+    """Follow a login link the way a browser does its first step: the status and the cookie set."""
+    parts = urlsplit(url)
+    assert parts.hostname == "127.0.0.1"
+    conn = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=10)
+    conn.request("GET", f"{parts.path}?{parts.query}")
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, response.getheader("Set-Cookie") or ""
 
 
-@pytest.mark.parametrize(("extra", "urls"), [([], ["https://api.other.org/me", "https://api.example.com/me"]),
-                                             (["--site", "example.com"], ["https://api.example.com/me"]),
-                                             (["--limit", "1"], ["https://api.other.org/me"])])  # fmt: skip
-def test_events_json_from_the_store_is_valid_json(capsys, tmp_path, extra, urls):
-    _stored(tmp_path, "api.example.com", "api.other.org")
-    assert main(["events", "--data-dir", str(tmp_path), "--api-port", str(free_port()), "--json", *extra]) == 0
-    events = json.loads(capsys.readouterr().out)["events"]
-    assert [e["url"] for e in events] == urls
-    assert {e["diagnosis"]["cause"] for e in events} == {"expired_token"}
-
-
-def test_a_servers_control_codes_never_reach_the_terminal(capsys, tmp_path):
-    """A server's error_description with ESC and BEL (a title change, a screen clear) and a
-    right-to-left override is printed escaped: the terminal shows it, does not obey it."""
-    hostile = "Token revoked\x1b]0;pwned\x07\x1b[2J see \u202egnp.exe"
-
-    async def write() -> None:
-        store = await Store.open(tmp_path)
-        await store.add(
-            Event(
-                id="e1", time=datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC), method="GET", url="https://api.example.com/me",
-                host="api.example.com", site="example.com", status=401,
-                diagnosis=Diagnosis(cause="invalid_token", confidence=0.9, title="Invalid", summary=hostile),
-            )
-        )  # fmt: skip
-        await store.close()
-
-    asyncio.run(write())
-    assert main(["events", "--data-dir", str(tmp_path), "--api-port", str(free_port())]) == 0
+def test_open_print_gives_a_link_that_signs_in_once(capsys, served):
+    assert main(["open", "--print", *served.argv]) == 0
     out = capsys.readouterr().out
-    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
-    assert "Token revoked\\x1b]0;pwned\\x07\\x1b[2J see \\u202egnp.exe" in out
+    assert out.count("\n") == 1 and out.startswith(f"http://127.0.0.1:{served.port}/login?code=")
+    status, cookie = _sign_in(out.strip())
+    assert status == 303 and "HttpOnly" in cookie
+    assert _sign_in(out.strip()) == (401, "")
+
+
+def test_open_opens_the_browser_with_the_link(capsys, monkeypatch, served):
+    opened: list[str] = []
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    assert main(["open", "--site", "app.example.com", *served.argv]) == 0
+    assert capsys.readouterr().out == f"Opened the event list in your browser (http://127.0.0.1:{served.port}/).\n"
+    (url,) = opened
+    assert url.endswith("&site=app.example.com")
+    assert _sign_in(url)[0] == 303
+
+
+@pytest.mark.parametrize("display", [False, True])
+def test_open_prints_the_link_when_no_browser_can_open(capsys, monkeypatch, served, display):
+    """Over ssh (no display) no browser is tried, as lynx would take over the terminal; with a
+    display whose browser fails, the link is printed too."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    tried: list[str] = []
+    if display:
+        monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: tried.append(url) and False)
+    assert main(["open", *served.argv]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(tried) == int(display)
+    assert lines[0] == "Open this link in your browser; it signs you in once, within 120 seconds:"
+    assert lines[1].startswith(f"http://127.0.0.1:{served.port}/login?code=") and len(lines) == 2
+    assert _sign_in(lines[1])[0] == 303
+
+
+def test_open_without_a_companion_says_how_to_start_one(capsys, tmp_path):
+    main(["token", "--data-dir", str(tmp_path)])
+    capsys.readouterr()
+    port = free_port()
+    assert main(["open", "--data-dir", str(tmp_path), "--api-port", str(port)]) == 2
+    assert capsys.readouterr().err == (
+        f"companion: no companion is running on port {port}: start it with `companion run` "
+        "(or `companion serve`), or pass the --api-port it listens on\n"
+    )
+
+
+def test_open_on_a_companion_of_another_data_dir_says_so(capsys, served, tmp_path):
+    main(["token", "--data-dir", str(tmp_path)])
+    capsys.readouterr()
+    assert main(["open", "--data-dir", str(tmp_path), "--api-port", str(served.port)]) == 2
+    assert capsys.readouterr().err == (
+        f"companion: the companion on port {served.port} uses another data dir (not {tmp_path}); "
+        "pass --data-dir with the one it was started with (or set COMPANION_DATA_DIR)\n"
+    )

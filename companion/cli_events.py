@@ -1,0 +1,396 @@
+"""`companion events`, `events show ID`, `events export`, `events clear`: the stored 401s from
+the terminal, through the running service's API (DESIGN.md, "CLI" and "HTTP API").
+
+What a server sent is printed through `shown` (control codes escaped, never obeyed), dates with
+their zone, wrapped to the terminal's width when there is a terminal (or `COLUMNS` asks), left
+whole when piped, as git and kubectl do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from companion.cli_api import NotRunningError, RefusedError, Service, shown
+from companion.errors import CompanionError
+
+__all__ = ["api_time", "clear_events", "export_events", "list_events", "moment", "printed_time", "show_event"]
+
+_PAGE = 500
+"""The most events the API answers at once (`limit`)."""
+
+# --- times ---------------------------------------------------------------------------------
+
+_AGO = re.compile(r"(\d{1,6})\s*(s|sec|m|min|h|d|w)", re.IGNORECASE)
+_UNITS = {"s": "seconds", "sec": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def moment(text: str, now: datetime | None = None) -> datetime:
+    """A point in time from what a person types: `30m`, `1h`, `2d`, `1w` (that long ago),
+    `today` and `yesterday` (the day's start, local time), `now`, or ISO 8601 (`2026-11-23`,
+    `2026-11-23 21:00`, `2026-11-23T20:00:00Z`; without an offset, local time)."""
+    now = now or datetime.now(UTC)
+    word = text.strip().lower()
+    ago = _AGO.fullmatch(word)
+    if ago:
+        return now - timedelta(**{_UNITS[ago.group(2)]: int(ago.group(1))})
+    if word == "now":
+        return now
+    if word in {"today", "yesterday"}:
+        midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        day = midnight - timedelta(days=1) if word == "yesterday" else midnight
+        # The day's start by the local clock, whatever a daylight-saving change did in between.
+        return day.replace(tzinfo=None).astimezone()
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"a time is 30m, 1h, 2d, 1w, today, yesterday or ISO 8601 (2026-11-23, 2026-11-23T21:00Z), not {text!r}"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def api_time(when: datetime) -> str:
+    """The form the API's `since=`/`until=` take: ISO 8601 in UTC."""
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def printed_time(iso: str, utc: bool = False) -> str:
+    """`2026-11-23 21:04:05 CET`: the date, the time to the second, and the zone."""
+    try:
+        when = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return shown(str(iso))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(UTC) if utc else when.astimezone()
+    return when.strftime("%Y-%m-%d %H:%M:%S ") + (when.tzname() or when.strftime("%z"))
+
+
+# --- layout --------------------------------------------------------------------------------
+
+
+def _width() -> int | None:
+    """The width to wrap to: the terminal's, or `COLUMNS` when set; None (no wrapping) when
+    the output goes to a pipe or a file, so that grep and scripts get one line per line."""
+    if os.environ.get("COLUMNS", "").strip().isdigit() or sys.stdout.isatty():
+        return max(40, shutil.get_terminal_size().columns)
+    return None
+
+
+def _one_line(text: object) -> str:
+    """A server's text on one line: its line breaks cannot fake another event's lines."""
+    return shown(" ".join(str(text).split()))
+
+
+def _wrapped(text: str, width: int | None, indent: str = "", hang: str | None = None) -> list[str]:
+    """`text` (already `shown`) wrapped to `width`; URLs and other long words are never cut."""
+    hang = indent if hang is None else hang
+    if width is None:
+        return [indent + text]
+    return textwrap.wrap(
+        text, width, initial_indent=indent, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
+    ) or [indent]
+
+
+def _plural(count: int, what: str = "event") -> str:
+    return f"{count} {what}{'' if count == 1 else 's'}"
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    """The API's filters, as given on the command line (absent ones left out)."""
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since and until and since > until:
+        raise CompanionError(f"--since ({printed_time(since.isoformat())}) is after --until ({printed_time(until.isoformat())})")
+    found = {
+        "site": getattr(args, "site", None),
+        "cause": getattr(args, "cause", None),
+        "status": getattr(args, "status", None),
+        "since": api_time(since) if since else None,
+        "until": api_time(until) if until else None,
+        "q": getattr(args, "q", None),
+    }
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def _described(filters: dict[str, Any]) -> str:
+    names = {"site": "site", "cause": "cause", "status": "status", "since": "since", "until": "until", "q": "text"}
+    return ", ".join(f"{names[key]} {shown(str(value))}" for key, value in filters.items())
+
+
+def _matches(event: dict[str, Any], args: argparse.Namespace) -> bool:
+    """The API's filters, for events read from the store file when no service runs."""
+    diagnosis = event.get("diagnosis", {})
+    if args.cause and diagnosis.get("cause") != args.cause:
+        return False
+    if args.status and event.get("status") != args.status:
+        return False
+    if args.since or args.until:
+        when = datetime.fromisoformat(event["time"])
+        if (args.since and when < args.since) or (args.until and when > args.until):
+            return False
+    if args.q:
+        text = " ".join(str(part) for part in (event.get("url"), diagnosis.get("title"), diagnosis.get("summary")))
+        return args.q.lower() in text.lower()
+    return True
+
+
+def _from_store(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The newest events of the store file, read-only, for when the companion is not running."""
+    from companion.service.store import DB_FILE, read_events_file
+
+    path = args.data_dir / DB_FILE
+    if not path.exists():
+        return []
+    narrowed = args.cause or args.status or args.since or args.until or args.q
+    # Filters the file's reader does not know are applied here, over the whole history.
+    rows = read_events_file(path, args.site, 10_000_000 if narrowed else args.limit)
+    return [{k: v for k, v in e.items() if k != "exchange"} for e in rows if _matches(e, args)][: args.limit]
+
+
+def _pages(service: Service, filters: dict[str, Any], summary: bool) -> Iterator[dict[str, Any]]:
+    """Every event the filters match, newest first, page by page."""
+    before = None
+    while True:
+        query = {**filters, "limit": _PAGE, "before": before, "fields": "summary" if summary else None}
+        page = service.get("/api/events", query)
+        yield from page["events"]
+        following = page.get("next")
+        if not following or following == before or not page["events"]:
+            return
+        before = following
+
+
+def _needs_service(service: Service, command: str) -> CompanionError:
+    return CompanionError(f"`companion events {command}` needs the running companion: {service.not_running()}")
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def list_events(args: argparse.Namespace) -> int:
+    """`companion events`: the newest events, two lines each (or JSON)."""
+    service = Service(args.data_dir, args.api_port)
+    filters = _filters(args)
+    more = False
+    try:
+        page = service.get("/api/events", {**filters, "limit": args.limit, "fields": "summary"})
+        events, more = page["events"], bool(page.get("next"))
+    except NotRunningError:
+        events = _from_store(args)
+        if events:
+            print(f"(no companion is running on port {args.api_port}: read from the stored history)", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"events": events}, indent=2))
+        return 0
+    if not events:
+        if set(filters) - {"site"}:
+            print(f"No 401s match ({_described(filters)}).")
+        else:
+            print(f"No 401s recorded{' for ' + shown(args.site) if args.site else ''}.")
+        return 0
+    width = _width()
+    lines: list[str] = []
+    for event in events:
+        diagnosis = event["diagnosis"]
+        head = (
+            f"{_one_line(event['id'])[:12]}  {printed_time(event['time'], args.utc)}  {event['status']}  "
+            f"{_one_line(event['method'])} {_one_line(event['url'])}"
+        )
+        lines += _wrapped(head, width, hang="    ")
+        lines += _wrapped(f"{_one_line(diagnosis['title'])}: {_one_line(diagnosis['summary'])}", width, "    ")
+    if more:
+        lines.append(f"(the newest {len(events)}; more with --limit up to {_PAGE}, narrower filters, or `companion events export`)")
+    print("\n".join(lines))
+    return 0
+
+
+def _event(service: Service, wanted: str) -> dict[str, Any]:
+    """The event with this id, or the one whose id starts with it (the list shows 12 characters)."""
+    try:
+        return service.get(f"/api/events/{_quote(wanted)}")
+    except RefusedError as exc:
+        if exc.status != 404:
+            raise
+    found = [e["id"] for e in _pages(service, {}, summary=True) if e["id"].startswith(wanted)] if len(wanted) >= 4 else []
+    if len(found) == 1:
+        return service.get(f"/api/events/{_quote(found[0])}")
+    if len(found) > 1:
+        raise CompanionError(f"{len(found)} events have ids that start with {shown(wanted)}: give more of it")
+    raise CompanionError(f"no event {shown(wanted)} (it may have been cleared; `companion events` lists the ids)")
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def show_event(args: argparse.Namespace) -> int:
+    """`companion events show ID`: one event whole."""
+    service = Service(args.data_dir, args.api_port)
+    try:
+        event = _event(service, args.id)
+        causes = {c["id"]: c for c in service.get("/api/causes")["causes"]}
+    except NotRunningError:
+        raise _needs_service(service, "show") from None
+    print("\n".join(event_lines(event, causes, args.utc, _width())))
+    return 0
+
+
+def event_lines(event: dict[str, Any], causes: dict[str, dict[str, Any]], utc: bool, width: int | None) -> list[str]:
+    """One event as a person reads it: facts, then why, then what to do, then the headers."""
+    d = event["diagnosis"]
+    exchange = event.get("exchange") or {}
+    reason = exchange.get("reason") or _phrase(event["status"])
+    facts = [
+        ("When", printed_time(event["time"], utc)),
+        ("Request", f"{_one_line(event['method'])} {_one_line(event['url'])}"),
+        ("Status", f"{event['status']} {_one_line(reason)}".strip()),
+        ("Site", f"{_one_line(event.get('site') or event['host'])} (host {_one_line(event['host'])})"),
+    ]
+    if event.get("initiator"):
+        facts.append(("Requested by", _one_line(event["initiator"])))
+    facts += [
+        ("Cause", f"{_one_line(d['title'])} [{_one_line(d['cause'])}]"),
+        ("Confidence", f"{round(float(d.get('confidence', 0)) * 100)} %"),
+    ]
+    lines = [f"Event {_one_line(event['id'])}"]
+    for label, value in facts:
+        lines += _wrapped(value, width, f"  {label + ':':<14}", " " * 16)
+    lines += ["", "Summary"]
+    for paragraph in str(d.get("summary", "")).splitlines() or [""]:
+        lines += _wrapped(_one_line(paragraph), width, "  ")
+    if d.get("evidence"):
+        lines += ["", "Evidence"]
+        for item in d["evidence"]:
+            lines += _wrapped(f"{_one_line(item['source'])}: {_one_line(item['fact'])}", width, "  - ", "    ")
+    if d.get("also"):
+        lines += ["", "Also holds"]
+        for cause in d["also"]:
+            title = causes.get(cause, {}).get("title", cause)
+            lines += _wrapped(f"{_one_line(title)} [{_one_line(cause)}]", width, "  - ", "    ")
+    if d.get("fixes"):
+        lines += ["", "Fixes, most likely first"]
+        for n, fix in enumerate(d["fixes"], 1):
+            lines += _wrapped(_one_line(fix["title"]) + (":" if fix.get("steps") else ""), width, f"  {n}. ", "     ")
+            for step in fix.get("steps") or []:
+                lines += _wrapped(_one_line(step), width, "     - ", "       ")
+        clicks = [str(n) for n, fix in enumerate(d["fixes"], 1) if fix.get("one_click", True)]
+        if clicks:
+            lines += _wrapped(f"({', '.join(clicks)}: one click in the extension's popup)", width, "  ")
+    notes = d.get("developer_notes") or causes.get(d["cause"], {}).get("developer_notes") or []
+    if notes:
+        lines += ["", "For the site's developers"]
+        for note in notes:
+            lines += _wrapped(_one_line(note), width, "  - ", "    ")
+    for side, title in (("request", "Request headers (redacted)"), ("response", "Response headers (redacted)")):
+        headers = (exchange.get(side) or {}).get("headers") or []
+        lines += ["", title]
+        if not headers:
+            lines.append("  (none kept)")
+        for name, value in headers:
+            lines += _wrapped(f"{_one_line(name)}: {_one_line(value)}", width, "  ", "      ")
+    return lines
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def export_events(args: argparse.Namespace) -> int:
+    """`companion events export --har FILE | --json FILE`: what the filters match, to a file
+    only the user can read (or `-`, stdout)."""
+    service = Service(args.data_dir, args.api_port)
+    filters = _filters(args)
+    target, kind = (args.har, "HAR 1.2") if args.har else (args.json_file, "JSON")
+    with _private_file(target) as handle:  # a folder that is not there is said before the work
+        try:
+            if args.har:
+                body = service.call("GET", "/api/events.har", filters)
+                try:
+                    count = len(json.loads(body)["log"]["entries"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise CompanionError(f"the companion on port {args.api_port} sent a HAR file that does not parse") from exc
+            else:
+                events = list(_pages(service, filters, summary=False))
+                body = (json.dumps({"events": events}, indent=2) + "\n").encode()
+                count = len(events)
+        except NotRunningError:
+            raise _needs_service(service, "export") from None
+        handle.write(body)
+    where = "stdout" if target == "-" else str(Path(target).expanduser())
+    print(f"Exported {_plural(count)} to {where} ({kind}).", file=sys.stderr if target == "-" else sys.stdout)
+    return 0
+
+
+@contextlib.contextmanager
+def _private_file(target: str) -> Iterator[BinaryIO]:
+    """A file readable by the user alone, in place once whole (a reader never sees half of
+    it, a failure leaves none); `-` is stdout."""
+    if target == "-":
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
+    path = Path(target).expanduser()
+    try:
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")  # 0600
+    except OSError as exc:
+        raise CompanionError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+        os.replace(draft, path)
+    except OSError as exc:
+        raise CompanionError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        Path(draft).unlink(missing_ok=True)
+
+
+def clear_events(args: argparse.Namespace) -> int:
+    """`companion events clear [filters] [--yes]`: deletes what the filters match, after one
+    question (or `--yes`); never without either."""
+    service = Service(args.data_dir, args.api_port)
+    filters = _filters(args)
+    try:
+        if filters:
+            count = sum(1 for _ in _pages(service, filters, summary=True))
+        else:
+            count = int(service.get("/api/stats")["events"])
+        if count == 0:
+            print("No events match: nothing to delete." if filters else "No events are stored: nothing to delete.")
+            return 0
+        what = _plural(count) + (f" ({_described(filters)})" if filters else "")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CompanionError(f"not deleting {what} without asking, and there is no terminal to ask on: pass --yes")
+            try:
+                reply = input(f"Delete {what}? [y/N] ")
+            except EOFError:
+                reply = ""
+            if reply.strip().lower() not in {"y", "yes"}:
+                print("Nothing deleted.")
+                return 1
+        deleted = int(service.delete("/api/events", filters)["deleted"])
+    except NotRunningError:
+        raise _needs_service(service, "clear") from None
+    print(f"Deleted {_plural(deleted)}.")
+    return 0
