@@ -4,29 +4,19 @@ when no companion answers, or one of another data dir does."""
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from companion.cli_text import shown
 from companion.config import read_token
 from companion.errors import CompanionError
 
-__all__ = ["NotRunningError", "RefusedError", "Service", "shown"]
+__all__ = ["NotRunningError", "RefusedError", "Service"]
 
 _TIMEOUT_S = 30.0
-
-# Control characters and bidirectional overrides: a server's text must never move the cursor,
-# clear the screen, retitle the window or reorder what the person reads.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def shown(text: str) -> str:
-    """Text that came from a server, safe for a terminal: control codes shown escaped."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
-
 
 class NotRunningError(CompanionError):
     """Nothing answers on the API port."""
