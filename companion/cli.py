@@ -191,6 +191,7 @@ def _add_events(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     show.add_argument("id", metavar="ID", help="the event's id, or its first characters (as `companion events` shows it)")
     show.add_argument("--utc", action="store_true", default=argparse.SUPPRESS, help="the time in UTC instead of local time")
+    show.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the event as JSON, as the API gives it")
     show.set_defaults(func=cli_events.show_event)
 
     export = more.add_parser(

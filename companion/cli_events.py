@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http
+import io
 import json
 import os
 import sys
@@ -173,6 +174,9 @@ def show_event(args: argparse.Namespace) -> int:
         causes = {c["id"]: c for c in service.get("/api/causes")["causes"]}
     except NotRunningError:
         raise _needs_service(service, "show") from None
+    if args.json:
+        print(json.dumps(event, indent=2))
+        return 0
     print("\n".join(event_lines(event, causes, args.utc, width())))
     return 0
 
@@ -271,8 +275,15 @@ def _private_file(target: str) -> Iterator[BinaryIO]:
     """A file readable by the user alone, in place once whole (a reader never sees half of
     it, a failure leaves none); `-` is stdout."""
     if target == "-":
-        yield sys.stdout.buffer
-        sys.stdout.flush()
+        if not sys.stdout.isatty():
+            yield sys.stdout.buffer
+            sys.stdout.flush()
+            return
+        shown_here = io.BytesIO()
+        yield shown_here
+        # On a screen, the same JSON in ASCII: no character a server sent (a bidirectional
+        # override, a C1 control) reaches the terminal raw.
+        print(json.dumps(json.loads(shown_here.getvalue()), indent=2))
         return
     path = Path(target).expanduser()
     try:

@@ -448,6 +448,14 @@ def test_show_takes_the_short_id_the_list_prints(capsys, served):
     assert code == 0 and out.startswith(f"Event {event['id']}\n")
 
 
+def test_show_json_is_the_event_as_the_api_gives_it(capsys, served):
+    (event,) = served.api("GET", "/api/events?site=evil.test")["events"]  # type: ignore[index]
+    code, out, _ = run(capsys, "events", "show", event["id"][:12], "--json", *served.argv)
+    assert code == 0
+    assert json.loads(out) == served.api("GET", f"/api/events/{event['id']}")
+    assert "\u202e" not in out and "\x1b" not in out  # JSON's own escapes, never the characters
+
+
 def test_show_of_an_unknown_event_says_so(capsys, served):
     code, out, err = run(capsys, "events", "show", "0" * 32, *served.argv)
     assert (code, out) == (2, "")
