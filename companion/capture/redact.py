@@ -105,6 +105,12 @@ _URL_IN_TEXT = re.compile(r"(?i)\bhttps?://[^\s<>\"',;]++")
 _PAIR_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}+)=([^\s&;,#\"'<>]++)")
 
 
+# `"key": "value"`, `'key': 'value'` (JSON and its look-alikes quoted in messages) and
+# `key: value` in free text: the value goes when the key sounds secret.
+_QUOTED_PAIR = re.compile(r"""(["'])([A-Za-z][A-Za-z0-9_.-]{0,63}+)\1\s{0,8}+:\s{0,8}+(["'])([^"'\n]{1,512}+)\3""")
+_COLON_PAIR = re.compile(r"""(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}+):[ \t]{1,8}+([^\s"',;<>]{1,512}+)""")
+
+
 def scrub(text: str) -> str:
     """Text safe to encode: the lone surrogates mitmproxy uses for bytes that are not UTF-8
     become U+FFFD (a server's junk must not make the capture or the store fail)."""
@@ -174,12 +180,33 @@ def _mask_pair(match: re.Match[str]) -> str:
     return f"{name}=REDACTED" if is_secret_name(name) else match.group(0)
 
 
+def _a_word(value: str) -> bool:
+    """`expired`, `Invalid`, `missing`: a word the server says about a secret, not one; it
+    must stay readable (the diagnosis reads it)."""
+    return len(value) <= 16 and value.isalpha() and (value.islower() or value.istitle())
+
+
+def _mask_quoted_pair(match: re.Match[str]) -> str:
+    quote_, name, value_quote, value = match.groups()
+    if not is_secret_name(name) or _a_word(value):
+        return match.group(0)
+    return f"{quote_}{name}{quote_}: {value_quote}REDACTED{value_quote}"
+
+
+def _mask_colon_pair(match: re.Match[str]) -> str:
+    name, value = match.groups()
+    return f"{name}: REDACTED" if is_secret_name(name) and not _a_word(value) else match.group(0)
+
+
 def mask_tokens(text: str) -> str:
     """Mask anything secret in free text (server error messages, header values): URLs'
-    secret parts, `secret_name=value` pairs, JWTs, `Bearer xyz`, long token-like runs."""
+    secret parts, `secret_name=value`, `"secret_name": "value"` and `secret_name: value`
+    pairs, JWTs, `Bearer xyz`, long token-like runs."""
     text = _capped(scrub(text))
     text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
     text = _PAIR_IN_TEXT.sub(_mask_pair, text)
+    text = _QUOTED_PAIR.sub(_mask_quoted_pair, text)
+    text = _COLON_PAIR.sub(_mask_colon_pair, text)
     return _mask_runs(text)
 
 

@@ -190,3 +190,23 @@ def test_slugs_are_words_and_tokens_are_tokens(run, token):
     from companion.capture.redact import is_token_like
 
     assert is_token_like(run) is token
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        ("""{"password": "hunter22", "error": "bad"}""", '"error": "bad"', "hunter22"),
+        ("""user 'secret': 'Zk29x-Plk' refused""", "'secret': 'REDACTED'", "Zk29x-Plk"),
+        ("key: 000000000A; try again", "try again", "000000000A"),
+        ("api_key:   abc123def", "api_key: REDACTED", "abc123def"),
+        # the server's words about a secret stay: the diagnosis reads them
+        ("token: expired at 10:00", "token: expired", None),
+        ('"token": "Invalid"', '"token": "Invalid"', None),
+        ("Error: invalid grant", "Error: invalid grant", None),
+    ],
+)
+def test_secret_sounding_pairs_in_text_lose_their_values(text, kept, gone):
+    masked = mask_tokens(text)
+    assert kept in masked
+    if gone:
+        assert gone not in masked
