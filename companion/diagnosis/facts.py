@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from companion.diagnosis.cookie_names import classify as cookie_category
@@ -187,9 +188,15 @@ def _server_texts(exchange: Exchange, challenges: ParsedChallenges) -> tuple[Ser
     return tuple(ServerText(source, label, text) for source, label, text in said if text)
 
 
+@lru_cache(maxsize=512)
+def _parsed(lines: tuple[str, ...]) -> ParsedChallenges:
+    """A site sends the same challenge with every 401: parsed once (the result is immutable)."""
+    return parse_header_lines(lines)
+
+
 def make_view(exchange: Exchange) -> View:
     request, response = exchange.request, exchange.response
-    challenges = parse_header_lines(response.www_authenticate)
+    challenges = _parsed(tuple(response.www_authenticate))
     texts = _server_texts(exchange, challenges)
     realms = tuple(c.param("realm") or "" for c in challenges)
     authorization = next((c for c in request.credentials if c.source == "request.authorization"), None)
@@ -200,7 +207,7 @@ def make_view(exchange: Exchange) -> View:
     return View(
         exchange=exchange,
         challenges=challenges,
-        proxy_challenges=parse_header_lines(response.proxy_authenticate),
+        proxy_challenges=_parsed(tuple(response.proxy_authenticate)),
         authorization=authorization,
         now=now,
         now_source=now_source,

@@ -16,7 +16,8 @@ every meaning it finds, and `Said` answers the questions the rules ask.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
 
 __all__ = ["Said", "read"]
 
@@ -221,31 +222,47 @@ def read(messages: list[str], codes: list[str] = ()) -> Said:  # type: ignore[as
 
 def _read_into(said: Said, texts: list[str]) -> None:
     for text in texts:
-        code = _CODES.get(text.lower().strip())
-        if code:
-            name, meaning = code
-            if name:
-                said.names.add(name)
+        meanings, names = _meanings(text)
+        said.names.update(names)
+        for meaning in meanings:
             _add(getattr(said, meaning), text)
-        words = _normal(text)
-        lowered = words.lower()
-        if re.search(_KEY, lowered):
-            said.names.add("key")
-        if re.search(_TOKEN, lowered):
-            said.names.add("token")
-        if re.search(_SECRET, lowered):
-            said.names.add("secret")
-        if "session" in lowered:
-            said.names.add("session")
-        for sentence in _SENTENCE.split(words):
-            if sentence.strip():
-                _read_sentence(said, sentence, text)
-        # Whatever one sentence says, the whole text decides these: a broken header or a
-        # missing claim is no absence of credentials, a token without expiry none expired.
-        if text in said.malformed or _MISSING_PART.search(words):
-            _drop(said.nothing_sent, text)
-        if _NO_EXPIRY.search(words):
-            _drop(said.expired, text)
+
+
+_MEANINGS = tuple(f.name for f in fields(Said) if f.name != "names")
+
+
+@lru_cache(maxsize=1024)
+def _meanings(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """What one text says (the names of `Said`'s lists it belongs in) and which credentials
+    it names. A text's meaning depends on nothing else, and a server says the same words
+    again and again: each is read once (some forty searches), not once per 401."""
+    said = Said()
+    code = _CODES.get(text.lower().strip())
+    if code:
+        name, meaning = code
+        if name:
+            said.names.add(name)
+        _add(getattr(said, meaning), text)
+    words = _normal(text)
+    lowered = words.lower()
+    if re.search(_KEY, lowered):
+        said.names.add("key")
+    if re.search(_TOKEN, lowered):
+        said.names.add("token")
+    if re.search(_SECRET, lowered):
+        said.names.add("secret")
+    if "session" in lowered:
+        said.names.add("session")
+    for sentence in _SENTENCE.split(words):
+        if sentence.strip():
+            _read_sentence(said, sentence, text)
+    # Whatever one sentence says, the whole text decides these: a broken header or a
+    # missing claim is no absence of credentials, a token without expiry none expired.
+    if text in said.malformed or _MISSING_PART.search(words):
+        _drop(said.nothing_sent, text)
+    if _NO_EXPIRY.search(words):
+        _drop(said.expired, text)
+    return tuple(m for m in _MEANINGS if getattr(said, m)), frozenset(said.names)
 
 
 def _drop(found: list[str], text: str) -> None:

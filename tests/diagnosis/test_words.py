@@ -75,3 +75,20 @@ def test_sentences_outrank_codes(messages, codes, nothing_sent, refused) -> None
     """OpenAI's generic error type beside "You didn't provide an API key" is no refusal."""
     said = read(messages, codes)
     assert bool(said.nothing_sent) is nothing_sent and bool(said.refused) is refused
+
+
+def test_each_text_is_read_for_itself_whatever_comes_with_it() -> None:
+    """A text is read once and remembered: what several texts say together is what each says
+    alone, in their order, and a reading handed out and changed leaves the next one intact."""
+    texts = [line for line, _, _ in SERVER_WORDS[:40]]
+    together = read(texts)
+    for name in ("expired", "not_yet_valid", "step_up", "scope", "network", "nothing_sent", "wrong_scheme",
+                 "malformed", "account", "refused", "generic"):  # fmt: skip
+        alone = [text for text in texts if text in getattr(read([text]), name)]
+        assert getattr(together, name) == list(dict.fromkeys(alone)), name
+    assert together.names == set().union(*(read([text]).names for text in texts))
+    first = read(["The access token expired"])
+    first.expired.clear()
+    first.names.clear()
+    assert read(["The access token expired"]).expired == ["The access token expired"]
+    assert read(["The access token expired"]).names == {"token"}
