@@ -1,7 +1,10 @@
 """Hand exchanges to the service without ever making a flow wait.
 
 The addon's hook only appends to a bounded buffer; one daemon thread posts from it, everything
-waiting in one delivery (a batch of up to 100). When the service is down or slow, exchanges
+waiting in one delivery (a batch of up to 100, always a JSON array: the service answers a batch
+with counts, not with each stored event). A 401 after a quiet spell goes at once; while 401s
+keep coming, deliveries are at most one per `linger_s`, so that a steady stream costs both
+processes one request per few 401s, not one each. When the service is down or slow, exchanges
 wait in the buffer, the oldest are dropped past its size (and counted, and reported to the
 service with the next delivery), and the proxy goes on proxying. The delivery under way is
 never dropped: at most the buffer's size plus one delivery is held.
@@ -15,11 +18,14 @@ import json
 import logging
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from companion.wire import MAX_EXCHANGE_BYTES
 
 __all__ = ["Sender", "SenderStats"]
 
@@ -31,7 +37,25 @@ _BACKOFF_MAX_S = 5.0
 # A service that keeps failing on one item (a bug on its side) must not hold up the rest.
 _MAX_SERVER_ERRORS = 5
 _BATCH = 100
+# The service takes twice an exchange's limit in one delivery; a batch stops short of it.
+_MAX_DELIVERY_BYTES = 2 * MAX_EXCHANGE_BYTES - 1024
 _TAKE_OVER_WAIT_S = 1.0
+LINGER_S = 0.04
+"""While 401s keep coming, at most one delivery per this long: a few 401s share a request.
+Short enough that a 401 still reaches the popup well within 50 ms."""
+
+
+def _encoded(batch: list[dict[str, Any]]) -> tuple[bytes, int]:
+    """The JSON array of as many of `batch` as fit in one delivery (at least one), and how many."""
+    parts: list[bytes] = []
+    size = 2
+    for item in batch:
+        part = json.dumps(item, separators=(",", ":")).encode()
+        size += len(part) + 1
+        if parts and size > _MAX_DELIVERY_BYTES:
+            break
+        parts.append(part)
+    return b"[" + b",".join(parts) + b"]", len(parts)
 
 
 def _refused_in(answer: bytes) -> int:
@@ -53,14 +77,18 @@ class SenderStats:
 
 
 class Sender:
-    def __init__(self, api_url: str, token: Callable[[], str | None], capacity: int = 1000):
+    def __init__(self, api_url: str, token: Callable[[], str | None], capacity: int = 1000, linger_s: float = LINGER_S):
         parts = urlsplit(api_url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"the companion API URL must be http://host:port, not {api_url!r}")
         self._host = parts.hostname
         self.port = parts.port or 80
         self._path = (parts.path.rstrip("/") or "") + "/api/ingest"
-        self._token = token
+        self._read_token = token
+        self._token: str | None = None
+        """Read once, and again only when the service refuses it or there was none."""
+        self._linger_s = linger_s
+        self._last_delivery = float("-inf")
         self._buffer: deque[dict[str, Any]] = deque()
         self._capacity = capacity
         self._cond = threading.Condition()
@@ -84,8 +112,11 @@ class Sender:
                 del self._buffer[in_flight]
                 self.stats.dropped_overflow += 1
             self._buffer.append(exchange)
-            self.stats.waiting = len(self._buffer)
-            self._cond.notify()
+            waiting = self.stats.waiting = len(self._buffer)
+            # Only a wake-up the sender waits for: the first of a delivery, or a full batch
+            # (each needless one is a thread switch on the proxy's CPU).
+            if waiting == 1 or waiting - in_flight >= _BATCH:
+                self._cond.notify_all()  # all: a `flush` may be waiting on the same condition
 
     def take_over(self, old: Sender) -> None:
         """Keep what an earlier sender still had waiting (the addon's options changed). A
@@ -107,7 +138,7 @@ class Sender:
         """Stop the thread, giving it a moment to deliver what waits."""
         with self._cond:
             self._stopping = True
-            self._cond.notify()
+            self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(drain_s)
             self._thread = None
@@ -124,16 +155,25 @@ class Sender:
                 self._cond.wait_for(lambda: self._buffer or self._stopping)
                 if not self._buffer:
                     return
+                linger = self._last_delivery + self._linger_s - time.monotonic()
+                if linger > 0 and not self._stopping:
+                    self._cond.wait_for(lambda: self._stopping or len(self._buffer) >= _BATCH, timeout=linger)
                 # Everything waiting goes in one delivery (up to a batch): a burst of 401s
                 # costs the service a few requests and transactions, not one each.
                 batch = list(itertools.islice(self._buffer, _BATCH))
                 self._in_flight = len(batch)
+            self._last_delivery = time.monotonic()
+            body, taken = _encoded(batch)
+            if taken < len(batch):
+                with self._cond:  # the rest waits for the next delivery
+                    self._in_flight = taken
+                batch = batch[:taken]
             try:
-                outcome, refused = self._post(batch)
+                outcome, refused = self._post(batch, body)
                 if outcome == "rejected" and len(batch) > 1:
                     # The service refused the delivery as a whole: each on its own, so that a
                     # bad one costs only itself.
-                    results = [self._post([item]) for item in batch]
+                    results = [self._post([item], _encoded([item])[0]) for item in batch]
                     outcome = "retry" if any(o == "retry" for o, _ in results) else "sent"
                     refused = sum(1 if o == "rejected" else r for o, r in results) if outcome == "sent" else 0
             except Exception:
@@ -167,14 +207,13 @@ class Sender:
                 else:
                     backoff = _BACKOFF_MIN_S
 
-    def _post(self, batch: list[dict[str, Any]]) -> tuple[str, int]:
-        """Deliver `batch` (one exchange as an object, several as an array); the outcome
-        (`sent`, `retry`, `rejected`, `server_error`) and how many the service refused."""
-        token = self._token()
+    def _post(self, batch: list[dict[str, Any]], body: bytes) -> tuple[str, int]:
+        """Deliver `batch` (`body`: its JSON array); the outcome (`sent`, `retry`, `rejected`,
+        `server_error`) and how many the service refused."""
+        token = self._token = self._token or self._read_token()
         if not token:
             self._note_down("no API token yet (is `companion serve` running with the same data dir?)")
             return "retry", 0
-        body = json.dumps(batch[0] if len(batch) == 1 else batch, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/json",
             "Authorization": f"Bearer {token}",
@@ -188,7 +227,7 @@ class Sender:
                 self._conn = http.client.HTTPConnection(self._host, self.port, timeout=_TIMEOUT_S)
             self._conn.request("POST", self._path, body=body, headers=headers)
             response = self._conn.getresponse()
-            # Read the whole answer (the stored event): a connection whose last answer was
+            # Read the whole answer: a connection whose last answer was
             # left half-read cannot carry the next request, and http.client would only say
             # so after sending it, which made every capture a retry and a duplicate.
             detail = response.read()
@@ -202,8 +241,17 @@ class Sender:
             if self._down_logged:
                 log.info("401 Companion: service reachable again; delivering captured 401s")
                 self._down_logged = False
-            return "sent", _refused_in(detail) if len(batch) > 1 else 0
+            refused = _refused_in(detail)
+            if refused:
+                log.warning(
+                    "401 Companion: the service refused %d of %d captured 401s: %s",
+                    refused,
+                    len(batch),
+                    detail[:300].decode("utf-8", "replace"),
+                )
+            return "sent", refused
         if response.status == 401:
+            self._token = None  # the token file may have changed (the service restarted with another)
             self._note_down("the companion service refused the API token (restarted with another data dir?)")
             return "retry", 0
         if response.status >= 500:

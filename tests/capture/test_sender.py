@@ -18,6 +18,7 @@ import pytest
 
 from companion.capture.sender import Sender
 from companion.config import read_token
+from companion.wire import MAX_EXCHANGE_BYTES
 from tests.conftest import free_port
 
 TOKEN = "test-api-token"
@@ -39,6 +40,10 @@ class Ingest(ThreadingHTTPServer):
         self.received: list[dict] = []
         self.requests: list[dict[str, str]] = []
         self.connections = 0
+        self.sizes: list[int] = []
+        """Each delivery's body size, and how many exchanges it carried (below)."""
+        self.counts: list[int] = []
+        self.arrays: list[bool] = []
         self.hold: threading.Event | None = None
         """When set to an Event, answers dribble out until it is set."""
         self.answering = threading.Event()
@@ -89,6 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         status = server.status if auth == f"Bearer {TOKEN}" else 401
         payload = json.loads(body)
+        server.sizes.append(len(body))
+        server.arrays.append(isinstance(payload, list))
+        server.counts.append(len(payload) if isinstance(payload, list) else 1)
         if status in (200, 201):
             server.received.extend(payload if isinstance(payload, list) else [payload])
         if isinstance(payload, list):  # a batch: the real service's answer for one
@@ -128,8 +136,8 @@ def make_sender(tmp_path: Path) -> Iterator[Callable[..., Sender]]:
     (tmp_path / "token").write_text(TOKEN + "\n")
     made: list[Sender] = []
 
-    def make(url: str, capacity: int = 1000, data_dir: Path = tmp_path) -> Sender:
-        sender = Sender(url, lambda: read_token(data_dir), capacity)
+    def make(url: str, capacity: int = 1000, data_dir: Path = tmp_path, linger_s: float = 0.04) -> Sender:
+        sender = Sender(url, lambda: read_token(data_dir), capacity, linger_s)
         made.append(sender)
         return sender
 
@@ -370,9 +378,9 @@ def test_new_captures_do_not_cut_the_backoff_short(make_sender):
     sender = make_sender(dead_url())
     real_post = sender._post
 
-    def counting_post(batch):
+    def counting_post(batch, body):
         attempts.append(len(batch))
-        return real_post(batch)
+        return real_post(batch, body)
 
     sender._post = counting_post  # type: ignore[method-assign]
     sender.start()
@@ -381,3 +389,71 @@ def test_new_captures_do_not_cut_the_backoff_short(make_sender):
         time.sleep(0.02)  # 0.8 s of captures: backoff 0.25 s, then 0.5 s …
     assert len(attempts) <= 4, attempts
     assert sender.stats.waiting == 40 and sender.stats.dropped_overflow == 0
+
+
+def test_even_one_exchange_goes_as_an_array(ingest, make_sender):
+    """The service answers an array with counts; a lone object it answers with the whole stored
+    event, which the addon never reads and both processes would pay for."""
+    sender = make_sender(ingest.url)
+    sender.start()
+    sender.submit(item(1))
+    assert sender.flush()
+    assert ingest.arrays == [True] and ingest.received == [item(1)]
+
+
+def test_the_token_file_is_read_once_not_on_every_delivery(ingest, tmp_path):
+    """Reading the token file is a few system calls on the proxy per delivery; it is read again
+    only when the service refuses it (covered by the stale-token test above)."""
+    (tmp_path / "token").write_text(TOKEN)
+    reads = []
+
+    def token() -> str | None:
+        reads.append(1)
+        return read_token(tmp_path)
+
+    sender = Sender(ingest.url, token, linger_s=0)
+    sender.start()
+    try:
+        for n in range(5):
+            sender.submit(item(n))
+            assert sender.flush()
+    finally:
+        sender.stop(drain_s=0)
+    assert ingest.posts == 5 and len(reads) == 1
+
+
+def test_a_steady_stream_of_401s_shares_deliveries(ingest, make_sender):
+    """While captures keep coming, at most one delivery per linger: 30 captures 10 ms apart
+    with a 0.1 s linger make a handful of requests, not 30 (without the linger: one each)."""
+    sender = make_sender(ingest.url, linger_s=0.1)
+    sender.start()
+    for n in range(30):
+        sender.submit(item(n))
+        time.sleep(0.01)
+    assert sender.flush()
+    assert ingest.received == [item(n) for n in range(30)]
+    assert ingest.posts <= 8, ingest.counts
+
+
+def test_a_lone_capture_after_a_quiet_spell_is_not_held(ingest, make_sender):
+    """The linger only spaces deliveries out: the first 401 after a pause goes as soon as it
+    comes (the popup should not wait), so a very long linger never holds it."""
+    sender = make_sender(ingest.url, linger_s=600)
+    sender.start()
+    sender.submit(item(1))
+    assert sender.flush(timeout=20)
+    assert ingest.received == [item(1)]
+
+
+def test_a_batch_never_outgrows_what_the_service_accepts(ingest, make_sender):
+    """Exchanges near their size limit are split across deliveries, each within the service's
+    limit (twice an exchange's), instead of one refused delivery retried one by one."""
+    big = [{**item(n), "padding": "x" * (MAX_EXCHANGE_BYTES - 1000)} for n in range(5)]
+    sender = make_sender(ingest.url)
+    for exchange in big:
+        sender.submit(exchange)
+    sender.start()
+    assert sender.flush(timeout=20)
+    assert ingest.received == big
+    assert max(ingest.sizes) <= 2 * MAX_EXCHANGE_BYTES and len(ingest.sizes) >= 3
+    assert sender.stats.sent == 5 and sender.stats.rejected == 0
