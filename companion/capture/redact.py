@@ -84,7 +84,7 @@ _SECRET_SUBSTRINGS = (
 )  # fmt: skip
 # …and so is one with one of these as a whole word (`pin` but not `shipping`).
 _SECRET_WORDS = frozenset(
-    {"key", "pass", "pwd", "pin", "sid", "otp", "code", "sig", "ticket", "nonce", "state", "hash",
+    {"key", "pass", "pwd", "pw", "pin", "sid", "otp", "code", "sig", "ticket", "nonce", "state", "hash",
      "verifier", "hint", "secret", "phpsessid", "jsessionid", "aspsessionid", "sessionid", "private"}
 )  # fmt: skip
 _NAME_WORDS = re.compile(r"[a-z0-9]+")

@@ -199,6 +199,7 @@ def test_slugs_are_words_and_tokens_are_tokens(run, token):
         ("""user 'secret': 'Zk29x-Plk' refused""", "'secret': 'REDACTED'", "Zk29x-Plk"),
         ("key: 000000000A; try again", "try again", "000000000A"),
         ("api_key:   abc123def", "api_key: REDACTED", "abc123def"),
+        ("login failed; pw=Pw-0planted-7b1e; retry", "pw=REDACTED", "Pw-0planted-7b1e"),
         # the server's words about a secret stay: the diagnosis reads them
         ("token: expired at 10:00", "token: expired", None),
         ('"token": "Invalid"', '"token": "Invalid"', None),
