@@ -29,8 +29,10 @@ export async function siteCookies(site, storeId) {
   const domain = site.replace(/^\.+/, "");
   // Without `partitionKey` getAll sees only the unpartitioned jar; with an empty one it
   // sees every partition too. Asking both ways, and merging, also covers browsers that
-  // do not know the property yet (they reject the second query).
-  const queries = [{ domain, storeId }, { domain, storeId, partitionKey: {} }];
+  // do not know the property yet (they reject the second query). No `domain` filter: in
+  // Firefox (153) it leaves out the cookies of the subdomains, so the whole store is read
+  // and filtered here.
+  const queries = [{ storeId }, { storeId, partitionKey: {} }];
   const found = new Map();
   for (const query of queries) {
     const cookies = await browser.cookies.getAll(query).catch(() => []);

@@ -6,7 +6,7 @@
 import browser from "./browser.js";
 import { removeSiteCookies } from "./cookies.js";
 import { buildReport } from "./report.js";
-import { httpsUrl, pageUrl, siteOrigins } from "./site.js";
+import { httpsUrl, pageUrl, siteOrigins, storageHosts } from "./site.js";
 
 export class FixError extends Error {
   constructor(message) {
@@ -29,14 +29,30 @@ const SITE_DATA_TYPES = {
   serviceWorkers: true,
 };
 
-// Firefox alone has getBrowserInfo; its browsingData filters by hostname, not by origin.
+// Firefox alone has getBrowserInfo. Its browsingData filters by host, not by origin, and each
+// kind of data reads the host its own way: localStorage and IndexedDB as host:port, service
+// workers as the hostname (with its subdomains). It cannot remove one site's HTTP cache (asked
+// by host, Firefox 153 keeps the site's cached files) nor its Cache Storage (no such type).
 const IS_FIREFOX = typeof browser.runtime.getBrowserInfo === "function";
-const FIREFOX_SITE_DATA_TYPES = { cache: true, indexedDB: true, localStorage: true, serviceWorkers: true };
+const FIREFOX_SITE_DATA_TYPES = { indexedDB: true, localStorage: true, serviceWorkers: true };
 
+/** What `clear_site_data` cannot do in this browser, in words for the person; "" when nothing. */
+function siteDataLimit(site) {
+  if (!IS_FIREFOX) return "";
+  return (
+    `Firefox does not let an extension clear one site's cache or Cache Storage. To remove them too: ` +
+    `Settings → Privacy & Security → Cookies and Site Data → Manage Data…, select ${site}, Remove Selected.`
+  );
+}
+
+// Resolves to what it cleared, in words.
 async function removeSiteData(origins) {
-  if (!IS_FIREFOX) return browser.browsingData.remove({ origins }, SITE_DATA_TYPES);
-  const hostnames = [...new Set(origins.map((o) => new URL(o).hostname))];
-  return browser.browsingData.remove({ hostnames }, FIREFOX_SITE_DATA_TYPES);
+  if (!IS_FIREFOX) {
+    await browser.browsingData.remove({ origins }, SITE_DATA_TYPES);
+    return "cache, storage and service workers";
+  }
+  await browser.browsingData.remove({ hostnames: storageHosts(origins) }, FIREFOX_SITE_DATA_TYPES);
+  return "localStorage, IndexedDB and service workers";
 }
 
 const FIXES = {
@@ -48,13 +64,14 @@ const FIXES = {
   async clear_site_data({ event, events = [], tab }) {
     const urls = [tab?.url, event.url, event.initiator, ...events.flatMap((e) => [e.url, e.initiator])];
     const origins = siteOrigins(event.site, urls.filter(Boolean));
-    await removeSiteData(origins);
+    const cleared = await removeSiteData(origins);
     const removal = await removeSiteCookies(event.site, { storeIds: await tabStoreIds(tab) });
+    const limit = siteDataLimit(event.site);
     return {
       removed: removal,
       message:
         `${cookieSentence(removal, event.site)} ` +
-        `Cleared cache, storage and service workers for ${plural(origins.length, "origin")}.`,
+        `Cleared ${cleared} for ${plural(origins.length, "origin")}.${limit ? ` ${limit}` : ""}`,
       details: origins,
     };
   },
@@ -85,12 +102,7 @@ const FIXES = {
     try {
       await browser.windows.create({ url, incognito: true });
     } catch (err) {
-      const allow = IS_FIREFOX
-        ? `open about:addons, click 401 Companion and set "Run in Private Windows" to Allow. ` +
-          `Or open one yourself (Ctrl+Shift+P, on a Mac ⌘+Shift+P)`
-        : `open chrome://extensions, click "Details" under 401 Companion and turn on ` +
-          `"Allow in Incognito". Or open one yourself (Ctrl+Shift+N, on a Mac ⌘+Shift+N)`;
-      throw new FixError(`The browser did not open a private window (${err.message}). To let it: ${allow} and go to ${url}`);
+      throw new FixError(`The browser did not open a private window (${err.message}). To let it: ${allowPrivateSteps()} and go to ${url}`);
     }
     return { message: `Opened ${url} in a private window, without this profile's cookies.` };
   },
@@ -128,7 +140,21 @@ export function confirmQuestion(fixId, event) {
     return `Remove every cookie of ${event.site} and its subdomains? You will be signed out there.`;
   }
   if (fixId === "clear_site_data") {
-    return `Remove cookies, cache, storage and service workers of ${event.site}? You will be signed out there.`;
+    const what = IS_FIREFOX ? "cookies, storage and service workers" : "cookies, cache, storage and service workers";
+    return `Remove ${what} of ${event.site}? You will be signed out there.`;
+  }
+  return "";
+}
+
+/**
+ * What this browser will not let fix `fixId` do for `event`, in words for the person (shown
+ * before the click, beside the button); "" when the fix can do all it says. The fix's result
+ * says it again when it runs.
+ */
+export async function fixLimit(fixId, event) {
+  if (fixId === "clear_site_data") return siteDataLimit(event.site);
+  if (fixId === "open_private_window" && !(await browser.extension.isAllowedIncognitoAccess())) {
+    return `The browser does not let this extension open private windows yet: ${allowPrivateSteps()}.`;
   }
   return "";
 }
@@ -141,6 +167,14 @@ function cookieSentence({ count, names, partitioned, failed }, site) {
       : `Removed ${plural(count, "cookie")} for ${site}: ${names.join(", ")}${among}.`;
   if (failed.length) sentence += ` Could not remove: ${failed.join(", ")}.`;
   return sentence;
+}
+
+function allowPrivateSteps() {
+  return IS_FIREFOX
+    ? `open about:addons, click 401 Companion and set "Run in Private Windows" to Allow. ` +
+        `Or open one yourself (Ctrl+Shift+P, on a Mac ⌘+Shift+P)`
+    : `open chrome://extensions, click "Details" under 401 Companion and turn on ` +
+        `"Allow in Incognito". Or open one yourself (Ctrl+Shift+N, on a Mac ⌘+Shift+N)`;
 }
 
 function plural(n, word) {

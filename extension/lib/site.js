@@ -50,6 +50,17 @@ export function siteOrigins(site, urls) {
   return [...origins];
 }
 
+/** The hosts Firefox's browsingData needs to reach the data of `origins`: each origin's
+ * hostname (service workers, cookies) and its host:port (localStorage, IndexedDB). */
+export function storageHosts(origins) {
+  const hosts = new Set();
+  for (const origin of origins) {
+    const parsed = parseUrl(origin);
+    if (parsed) hosts.add(parsed.hostname).add(parsed.host);
+  }
+  return [...hosts];
+}
+
 function isIpOrLocal(host) {
   return host === "localhost" || /^[\d.]+$/.test(host) || host.includes(":");
 }
