@@ -33,6 +33,8 @@ from companion.capture.redact import (
     MASK,
     is_credential_header,
     is_secret_name,
+    is_token_like,
+    keeps_words,
     mask_tokens,
     redact_header_value,
     redact_url,
@@ -343,11 +345,11 @@ def request_secrets(request: http.Request) -> list[str]:
                 found += secret.split()  # "hunter two": each word may come back alone
         elif lowered == "cookie":
             found += [v for _, v in cookie_pairs(value)]
-        elif is_credential_header(name):
-            found.append(value.strip())
+        elif is_credential_header(name) or not keeps_words(name):
+            found.append(value.strip())  # a vendor's own header: a secret unless shown otherwise
     path, _, query = request.path.partition("?")
     found += [v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in API_KEY_QUERY_PARAMS or is_secret_name(n)]
-    found += [segment for segment in path.split("/") if key_prefix(segment) or looks_like_jwt(segment)]
+    found += [segment for segment in path.split("/") if key_prefix(segment) or looks_like_jwt(segment) or is_token_like(segment)]
     unique = {secret for secret in found if len(secret) >= _MIN_ECHO}
     # Bounded like everything a request brings: thousands of cookies must not make the
     # matching cost the proxy seconds.

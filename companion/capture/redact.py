@@ -238,10 +238,16 @@ def redact_header_value(name: str, value: str) -> str:
     known-harmless one (DESIGN.md, "Secrets"): a vendor's `X-Partner-Plain` keeps its name and
     length only. Harmless ones keep their words, with URLs, secret pairs and token-like runs
     masked all the same."""
+    return mask_tokens(value) if keeps_words(name) else redacted_marker(value)
+
+
+def keeps_words(name: str) -> bool:
+    """Whether a header of this name is a known-harmless one, whose value keeps its words
+    (masked for tokens); any other header's value is a secret."""
     lowered = name.lower()
-    if lowered in _SAFE_HEADERS or ((lowered in _HARMLESS_HEADERS or lowered.startswith(_HARMLESS_PREFIXES)) and not is_sensitive_header(name)):
-        return mask_tokens(value)
-    return redacted_marker(value)
+    return lowered in _SAFE_HEADERS or (
+        (lowered in _HARMLESS_HEADERS or lowered.startswith(_HARMLESS_PREFIXES)) and not is_sensitive_header(name)
+    )
 
 
 def _is_secret_param(name: str, value: str) -> bool:
