@@ -7,12 +7,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from companion.service import events, page
+from companion.service import events, page, pairing
 from companion.service.guard import guard
 from companion.service.handlers import MAX_INGEST_BYTES, routes
-from companion.service.keys import DATA_DIR, LOSSES, RETENTION, SESSIONS, STORE, STREAM, TOKEN
+from companion.service.keys import DATA_DIR, LOSSES, PAIRING, RETENTION, SESSIONS, STORE, STREAM, TOKEN
 from companion.service.pipeline import Losses
-from companion.service.sessions import Sessions
+from companion.service.sessions import PairingCodes, Sessions
 from companion.service.store import DEFAULT_RETENTION, Retention, Store
 from companion.service.stream import Broadcaster
 
@@ -49,10 +49,12 @@ def create_app(data_dir: Path, token: str, retention: Retention = DEFAULT_RETENT
     app[STREAM] = Broadcaster()
     app[LOSSES] = Losses()
     app[SESSIONS] = Sessions()
+    app[PAIRING] = PairingCodes()
     app.on_shutdown.append(_close_streams)
     app.on_response_prepare.append(_safe_headers)
     app.cleanup_ctx.append(_store_ctx)
     app.router.add_routes(routes)
     app.router.add_routes(events.routes)
     app.router.add_routes(page.routes)
+    app.router.add_routes(pairing.routes)
     return app

@@ -20,11 +20,13 @@ from companion.net.sites import LOOPBACK_HOSTS
 from companion.service.keys import SESSIONS, TOKEN
 from companion.service.sessions import cookie_name
 
-__all__ = ["VIA_SESSION", "answer", "error", "guard"]
+__all__ = ["EXTENSION_SCHEMES", "VIA_SESSION", "answer", "error", "guard"]
 
 log = logging.getLogger(__name__)
 
-_EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
+EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
+_NO_TOKEN = frozenset({"/api/health", "/api/pair"})
+"""`/api/pair` checks what it needs itself: an extension's Origin and an open pairing code."""
 _CHALLENGE = 'Bearer realm="401-companion"'
 
 VIA_SESSION = web.RequestKey("via_session", bool)
@@ -51,7 +53,7 @@ def _host_name(host_header: str) -> str:
 
 
 def _origin_allowed(origin: str, host_header: str) -> bool:
-    if origin.startswith(_EXTENSION_SCHEMES):
+    if origin.startswith(EXTENSION_SCHEMES):
         return True
     # The service's own page (the event list) may call it.
     return _own_origin(origin, host_header)
@@ -102,7 +104,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     origin = request.headers.get("Origin")
     if origin is not None and not _origin_allowed(origin, host):
         return error(403, "forbidden_origin", f"requests from {origin} are not allowed")
-    if request.path.startswith("/api/") and request.path != "/api/health":
+    if request.path.startswith("/api/") and request.path not in _NO_TOKEN:
         if "Authorization" not in request.headers and _page_session(request):
             request[VIA_SESSION] = True
         else:
