@@ -5,14 +5,15 @@
 VENV      := .venv
 PY        := $(VENV)/bin/python
 CHROMIUM  ?= /usr/bin/chromium
+FIREFOX   ?= /usr/bin/firefox-esr
 ARGS      ?=
 
-.PHONY: run test test-fast lint chromium screenshots bench clean
+.PHONY: run test test-fast lint chromium firefox screenshots bench clean
 
 run: $(VENV)/.installed
 	$(VENV)/bin/companion run $(ARGS)
 
-test: lint chromium
+test: lint chromium firefox
 	$(PY) -m pytest $(ARGS)
 
 # Everything but the real-browser tests.
@@ -25,7 +26,7 @@ lint: $(VENV)/.installed-test node_modules/.installed
 	$(VENV)/bin/ruff check companion tests bench scripts/build-extension
 	$(VENV)/bin/mypy
 	@if [ -x node_modules/.bin/eslint ]; then \
-		node_modules/.bin/eslint extension tests/extension companion/service/static tests/service/static eslint.config.mjs && node --test tests/extension/ tests/service/static/; \
+		node_modules/.bin/eslint extension tests/extension companion/service/static tests/service/static tests/e2e/firefox eslint.config.mjs && node --test tests/extension/ tests/service/static/; \
 	elif [ -n "$$CI" ]; then echo "node_modules missing in CI: install Node.js and npm" >&2; exit 1; \
 	else echo "npm not found: ESLint and the extension's unit tests were skipped (install Node.js)"; fi
 
@@ -53,6 +54,15 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests…"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# Debian's firefox-esr for the Firefox tests (puppeteer-core drives it over WebDriver BiDi; it
+# never downloads one), and certutil (libnss3-tools) to trust the CA in the test profile only.
+firefox:
+	@if [ ! -x "$(FIREFOX)" ] || ! command -v certutil >/dev/null 2>&1; then \
+		echo "Installing Debian's firefox-esr and libnss3-tools for the Firefox tests…"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq firefox-esr libnss3-tools >/dev/null; \
 	fi
 
 # Retake the popup screenshots that docs/ and the README show.

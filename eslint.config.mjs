@@ -1,4 +1,4 @@
-// ESLint for the browser extension and its node unit tests (run by `make test`).
+// ESLint for the browser extension, its node unit tests and the Firefox e2e scripts (run by `make test`).
 import js from "@eslint/js";
 import globals from "globals";
 
@@ -32,5 +32,20 @@ export default [
   {
     files: ["tests/extension/**/*.mjs", "tests/service/static/**/*.mjs", "eslint.config.mjs"],
     languageOptions: { ecmaVersion: 2024, sourceType: "module", globals: { ...globals.node } },
+  },
+  {
+    // The Firefox e2e scripts run in node; the functions they hand to puppeteer run in a web
+    // page or in the extension's pages.
+    files: ["tests/e2e/firefox/**/*.mjs"],
+    languageOptions: {
+      ecmaVersion: 2024,
+      sourceType: "module",
+      globals: { ...globals.node, ...globals.browser, ...globals.webextensions },
+    },
+    rules: {
+      "no-unused-vars": ["error", { args: "none" }],
+      eqeqeq: ["error", "always"],
+      "prefer-const": "error",
+    },
   },
 ];
