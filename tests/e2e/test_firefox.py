@@ -80,10 +80,13 @@ def run_in_firefox(script: str, tmp: Path, companion: Companion, extension: Path
 def test_session_ends_and_firefox_pairs_names_the_cause_and_clears_the_cookies(
     companion: Companion, site: Site, firefox_extension: Path, tmp_path: Path
 ):
-    """A person's day in Firefox over http: signed in, the session ends on the server, the
-    page fails with 401; the badge asks to pair, one paste pairs, the popup names the cause,
+    """A person's day in Firefox over http: the popup says when the companion is not running;
+    signed in, the session ends on the server, the page fails with 401; the badge asks to pair, one paste pairs, the popup names the cause,
     the badge counts live, "Clear cookies" signs the person out and signing in works again."""
     seen = run_in_firefox("session", tmp_path, companion, firefox_extension, site=site.origin)
+
+    assert seen["badgeNotRunning"]["text"] == ""
+    assert "companion run" in seen["notRunning"] and "http://127.0.0.1:9" in seen["notRunning"]
 
     assert seen["cookiesSignedIn"] == ["csrftoken", "sid", "theme"]
     assert seen["badgeUnpaired"] == {"text": "?", "title": "401 Companion: not paired, open to pair"}

@@ -1,5 +1,6 @@
-// A person's day in Firefox, over plain http: signed in to the test site, the session ends on
-// the server, the page's API call fails with 401. The badge asks to pair, the popup pairs with
+// A person's day in Firefox, over plain http: the companion is not running yet and the badge
+// and popup say so; then signed in to the test site, the session ends on the server, the
+// page's API call fails with 401. The badge asks to pair, the popup pairs with
 // the pasted token and names the cause, the badge counts the page's 401s live, "Clear
 // cookies" removes the site's cookies, and signing in again makes the page work.
 //
@@ -15,9 +16,19 @@ main((config) =>
     const { site } = config;
     const host = new URL(site).hostname;
     const seen = {};
+    // First with nothing on the API port (9, discard): the badge and the popup say so.
+    await firefox.storageSet({ apiPort: 9 });
+    const page = await firefox.open(`${site}/login`);
+    const loginTab = await firefox.tabId(`${site}/login`);
+    seen.badgeNotRunning = await firefox.until(async () => {
+      const badge = await firefox.badge(loginTab);
+      return badge.title.includes("not running") && badge;
+    }, "the badge to say the companion is not running");
+    const notRunning = await firefox.popup(loginTab);
+    seen.notRunning = await textOf(notRunning, "#state-not-running");
+    await notRunning.close();
     await firefox.storageSet({ apiPort: config.apiPort });
 
-    const page = await firefox.open(`${site}/login`);
     seen.cookiesSignedIn = cookieNames(await firefox.cookies(), host);
     seen.sessionValue = await firefox.ext((url) => browser.cookies.get({ url, name: "sid" }).then((c) => c?.value ?? ""), `${site}/`);
     await fetch(`${site}/expire-sessions`, { method: "POST" }); // straight to the site: a deploy ends every session
