@@ -3,7 +3,7 @@
 // Callers tell three situations apart by what is thrown: `NotRunningError` (nothing answers
 // on the port, or it is not a companion), `NotPairedError` (the API refused our token), or
 // `ApiError` (the companion answered with an error of its own). Anything else is a bug.
-import { apiBase, getToken } from "./settings.js";
+import { apiBase, getToken, setToken } from "./settings.js";
 
 const TIMEOUT_MS = 3000;
 export const EVENTS_LIMIT = 50;
@@ -79,15 +79,35 @@ export async function eventListLink(site) {
   return body.url;
 }
 
+/**
+ * Trades a pairing code (`companion pair` prints one; `companion browse` hands one over at
+ * launch) for the API token, which is then stored. The code works once; the token never
+ * passes through a person's clipboard.
+ */
+export async function pairWithCode(code) {
+  const base = await apiBase();
+  const body = await request(base, "/api/pair", null, "POST", { code });
+  if (typeof body?.token !== "string" || !body.token) throw new ApiError(500, "bad_answer", "the companion gave no token");
+  await setToken(body.token);
+  return body.token;
+}
+
+/** Whether what a person typed is a pairing code (`K7QM-4ZD9`) rather than a pasted token. */
+export function isPairingCode(text) {
+  return /^[A-Za-z0-9]{4}[-\s]?[A-Za-z0-9]{4}$/.test(text.trim());
+}
+
 // `token` is null for routes that need none, "" when we have none to send.
-async function request(base, path, token, method = "GET") {
+async function request(base, path, token, method = "GET", json = undefined) {
   const headers = { Accept: "application/json" };
+  if (json !== undefined) headers["Content-Type"] = "application/json";
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
     response = await fetch(base + path, {
       method,
       headers,
+      body: json === undefined ? undefined : JSON.stringify(json),
       credentials: "omit",
       cache: "no-store",
       signal: AbortSignal.timeout(TIMEOUT_MS),

@@ -297,18 +297,25 @@ function wireControls() {
 
 async function pair(submit) {
   submit.preventDefault();
-  const token = $("#token-input").value.trim();
-  if (!token) return pairError("Paste the token first.");
+  const typed = $("#token-input").value.trim();
+  if (!typed) return pairError("Type the pairing code or paste the token first.");
   $("#pair-button").disabled = true;
   try {
-    if (!(await api.checkToken(token))) {
-      return pairError("The companion did not accept that token. Copy the whole line `companion token` prints.");
+    if (api.isPairingCode(typed)) {
+      await api.pairWithCode(typed);
+    } else {
+      if (!(await api.checkToken(typed))) {
+        return pairError("The companion did not accept that token. Copy the whole line `companion token` prints.");
+      }
+      await settings.setToken(typed);
     }
-    await settings.setToken(token);
     $("#token-input").value = "";
     pairError("");
     await load();
   } catch (err) {
+    if (err instanceof api.ApiError && err.code === "invalid_code") {
+      return pairError("That code is wrong, used or expired. `companion pair` prints a new one.");
+    }
     await showProblem(err);
   } finally {
     $("#pair-button").disabled = false;
