@@ -69,12 +69,19 @@ def run_in_firefox(script: str, tmp: Path, companion: Companion, extension: Path
     }  # fmt: skip
     config_file = tmp / f"{script}.json"
     config_file.write_text(json.dumps(config))
-    done = subprocess.run(
+    node = subprocess.Popen(
         ["node", str(SCRIPTS / f"{script}.mjs"), str(config_file)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    assert done.returncode == 0, f"{script}.mjs failed:\n{done.stderr}"
-    return json.loads(done.stdout)
+    try:
+        out, err = node.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        # SIGTERM first: puppeteer closes the Firefox it started (a SIGKILL would orphan it).
+        node.terminate()
+        out, err = node.communicate(timeout=30)
+        raise AssertionError(f"{script}.mjs did not finish in 300 s:\n{err}") from None
+    assert node.returncode == 0, f"{script}.mjs failed:\n{err}"
+    return json.loads(out)
 
 
 def test_session_ends_and_firefox_pairs_names_the_cause_and_clears_the_cookies(
@@ -231,6 +238,7 @@ def test_copy_report_pastes_a_report_without_secrets(fixes: dict, failures: dict
 
 
 def test_manual_shows_the_catalogue_steps(fixes: dict, failures: dict):
+    """The person's steps for the cause, as the catalogue gives them, one click away."""
     seen = part(fixes, "manual")
     steps = next(f["steps"] for f in failures["expired_token"]["diagnosis"]["fixes"] if f["id"] == "manual")
     assert steps and seen["steps"] == steps
