@@ -1,4 +1,5 @@
-"""`companion run | serve | token | events | open`: the arguments, and which function runs.
+"""`companion run | browse | serve | token | pair | events | open`: the arguments, and which
+function runs.
 
 The events commands are in `cli_events.py`, the way to the running service in `cli_api.py`.
 """
@@ -228,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     starts.add_argument(
         "--keep-days", type=_days, default=30.0, help="drop events older than this many days, 0 for no limit (default 30)"
     )
-    sub = parser.add_subparsers(dest="command", metavar="{run,serve,token,events,open}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,browse,serve,token,pair,events,open}")
 
     run = sub.add_parser(
         "run", parents=[common, starts], help="run the proxy and the service",
@@ -266,7 +267,50 @@ def build_parser() -> argparse.ArgumentParser:
     open_.add_argument("--site", metavar="HOST", help="open the list on this site's events")
     open_.add_argument("--print", action="store_true", help="only print the link (one line), do not open a browser")
     open_.set_defaults(func=_open)
+
+    pair = sub.add_parser(
+        "pair", parents=[common], help="print a one-time code that pairs the extension",
+        description="Print a short pairing code (one line; good once, for five minutes) to type into the "
+        "extension's popup: the extension then learns the API token without it being pasted. "
+        "Needs the running companion.",
+    )  # fmt: skip
+    pair.set_defaults(func=_pair)
+
+    browse = sub.add_parser(
+        "browse", parents=[common], help="open a browser set up for the companion: proxy, CA, extension, paired",
+        description="Open a browser with a profile of its own (kept in the data dir, so sign-ins last) that goes "
+        "through the companion's proxy, trusts its CA for that profile only, and has the extension loaded and "
+        "paired: from nothing to a diagnosis in one command. Starts the companion when it is not running, and "
+        "stops it again when the browser closes. Never touches your own profile or the system's trust store.",
+    )  # fmt: skip
+    browse.add_argument("url", nargs="?", help="the page to open (default: a blank page)")
+    browse.add_argument("--browser", choices=["chromium", "chrome", "firefox"], help="which browser (default: the first found of these)")
+    browse.add_argument("--headless", action="store_true", help="without a window (for scripts and tests)")
+    browse.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port (default {DEFAULT_PROXY_PORT})")
+    browse.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
+    browse.add_argument(
+        "--browser-arg", dest="browser_args", action="append", default=[], metavar="ARG",
+        help="one more command-line argument for the browser, repeatable (e.g. --browser-arg=--remote-debugging-port=9222)",
+    )  # fmt: skip
+    browse.set_defaults(func=_browse)
     return parser
+
+
+def _pair(args: argparse.Namespace) -> int:
+    print(Service(args.data_dir, args.api_port).post("/api/pair-code")["code"])
+    return 0
+
+
+def _browse(args: argparse.Namespace) -> int:
+    from companion.browse import BrowseOptions, browse
+    from companion.service.runner import extension_dir
+
+    ensure_data_dir(args.data_dir)
+    options = BrowseOptions(
+        data_dir=args.data_dir, api_port=args.api_port, listen_port=args.listen_port, confdir=args.confdir.expanduser(),
+        url=args.url, browser=args.browser, headless=args.headless, extension=extension_dir(), extra_args=tuple(args.browser_args),
+    )  # fmt: skip
+    return browse(options)
 
 
 def main(argv: list[str] | None = None) -> int:
