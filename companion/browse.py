@@ -21,6 +21,7 @@ import base64
 import hashlib
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -244,6 +245,10 @@ def _start_companion(options: BrowseOptions) -> subprocess.Popen[bytes]:
     raise ConfigError(f"the companion did not start within {_START_TIMEOUT_S:.0f} s")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def browse(options: BrowseOptions) -> int:
     """Launch the browser; wait until it is closed; leave the companion as it was found."""
     found = find_browser(options.browser)
@@ -268,12 +273,18 @@ def browse(options: BrowseOptions) -> int:
         print(f"  proxy 127.0.0.1:{options.listen_port}, the proxy's CA trusted for this profile only; {note}.")
         print("Close the browser to finish.", flush=True)
         browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        previous = signal.signal(signal.SIGTERM, _interrupt)  # a `kill` ends it as Ctrl-C does: in order
         try:
             return browser.wait()
         except KeyboardInterrupt:
             browser.terminate()
-            browser.wait(10)
+            try:
+                browser.wait(15)
+            except subprocess.TimeoutExpired:
+                browser.kill()
             return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     finally:
         if started is not None:
             started.terminate()
