@@ -94,44 +94,85 @@ def parse_set_cookies(lines: list[str], now: float) -> list[dict[str, Any]]:
     """Names and attributes of each Set-Cookie line; the value only as its length."""
     found = []
     for line in lines:
-        try:
-            parsed = mcookies.parse_set_cookie_header(line)
-        except Exception:  # noqa: BLE001 - a server's junk must not stop the capture
-            continue
-        for name, value, attrs in parsed:
-            if value is None:
-                # "Set-Cookie: abc123" has no "=": a cookie with no name whose value is abc123
-                # (RFC 6265bis §5.6). The value is never kept as a name.
-                name, value = "", name
-            lowered = {k.lower(): v for k, v in attrs.items(multi=True)}
-            max_age = None
-            if lowered.get("max-age") is not None:
-                try:
-                    # Browsers cap a cookie's life at 400 days (RFC 6265bis); so do we, so that
-                    # a server's 400-digit Max-Age cannot overflow the time arithmetic.
-                    max_age = max(-1, min(int(lowered["max-age"][:20]), _MAX_COOKIE_AGE_S))
-                except ValueError:
-                    max_age = None
-            expires = parse_http_date(lowered.get("expires"))
-            deletes = (max_age is not None and max_age <= 0) or (
-                max_age is None and expires is not None and expires.timestamp() < now
-            )
-            found.append(
-                {
-                    "name": scrub(name),
-                    "value_length": len(value or ""),
-                    "domain": scrub(lowered["domain"]) if lowered.get("domain") else None,
-                    "path": scrub(lowered["path"]) if lowered.get("path") else None,
-                    "expires": expires.isoformat() if expires else None,
-                    "max_age": max_age,
-                    "samesite": scrub(lowered["samesite"]) if lowered.get("samesite") else None,
-                    "secure": "secure" in lowered,
-                    "httponly": "httponly" in lowered,
-                    "partitioned": "partitioned" in lowered,
-                    "deletes": deletes,
-                }
-            )
+        for cookie, max_age, expires_at in _parsed_line(line):
+            deletes = (max_age is not None and max_age <= 0) or (max_age is None and expires_at is not None and expires_at < now)
+            found.append({**cookie, "deletes": deletes})
     return found
+
+
+_ParsedLine = tuple[tuple[dict[str, Any], int | None, float | None], ...]
+# Set-Cookie lines already parsed, by their shape (the value blanked out: no value is ever
+# kept here). Normal responses set the same cookies again and again, and each is remembered.
+_SHAPES: dict[str, _ParsedLine] = {}
+_MAX_SHAPES = 1024
+
+
+def _shape(line: str) -> str | None:
+    """`name=value; attrs` with the value as as many `x`: it parses exactly as the line does
+    (same name, same value length, same attributes). None for any other form (no `=`, a
+    quoted value, a `;` or `,` in the name), which is parsed as it is and not remembered."""
+    name, eq, rest = line.partition("=")
+    if not eq or ";" in name or "," in name or rest.startswith('"'):
+        return None
+    end = len(rest)
+    for delimiter in ";,":
+        found = rest.find(delimiter, 0, end)
+        if found >= 0:
+            end = found
+    return f"{name}={'x' * end}{rest[end:]}"
+
+
+def _parsed_line(line: str) -> _ParsedLine:
+    shape = _shape(line)
+    if shape is None:
+        return _parse_line(line)
+    parsed = _SHAPES.get(shape)
+    if parsed is None:
+        parsed = _parse_line(shape)
+        if len(parsed) == 1:  # a line with a second cookie would keep that one's value
+            if len(_SHAPES) >= _MAX_SHAPES:
+                _SHAPES.clear()
+            _SHAPES[shape] = parsed
+    return parsed
+
+
+def _parse_line(line: str) -> _ParsedLine:
+    """Each cookie of one line: its value-free `SetCookie` dict but `deletes`, its Max-Age and
+    its Expires (a timestamp), from which `deletes` is worked out at the time it is received."""
+    try:
+        parsed = mcookies.parse_set_cookie_header(line)
+    except Exception:  # noqa: BLE001 - a server's junk must not stop the capture
+        return ()
+    found = []
+    for name, value, attrs in parsed:
+        if value is None:
+            # "Set-Cookie: abc123" has no "=": a cookie with no name whose value is abc123
+            # (RFC 6265bis §5.6). The value is never kept as a name.
+            name, value = "", name
+        lowered = {k.lower(): v for k, v in attrs.items(multi=True)}
+        max_age = None
+        if lowered.get("max-age") is not None:
+            try:
+                # Browsers cap a cookie's life at 400 days (RFC 6265bis); so do we, so that
+                # a server's 400-digit Max-Age cannot overflow the time arithmetic.
+                max_age = max(-1, min(int(lowered["max-age"][:20]), _MAX_COOKIE_AGE_S))
+            except ValueError:
+                max_age = None
+        expires = parse_http_date(lowered.get("expires"))
+        cookie = {
+            "name": scrub(name),
+            "value_length": len(value or ""),
+            "domain": scrub(lowered["domain"]) if lowered.get("domain") else None,
+            "path": scrub(lowered["path"]) if lowered.get("path") else None,
+            "expires": expires.isoformat() if expires else None,
+            "max_age": max_age,
+            "samesite": scrub(lowered["samesite"]) if lowered.get("samesite") else None,
+            "secure": "secure" in lowered,
+            "httponly": "httponly" in lowered,
+            "partitioned": "partitioned" in lowered,
+        }
+        found.append((cookie, max_age, expires.timestamp() if expires else None))
+    return tuple(found)
 
 
 def _bounded(items: list, limit: int, what: str, truncated: list[str]) -> list:

@@ -13,6 +13,8 @@ from mitmproxy.http import Headers, Response
 from mitmproxy.test import tflow
 
 from companion.capture import Companion
+from companion.capture import exchange as exchange_module
+from companion.capture.exchange import parse_set_cookies
 from companion.diagnosis.models import Exchange
 
 SECRET = "Zx9-PLANTED-s3cr3t-Qw7"
@@ -234,3 +236,43 @@ def test_a_digest_cnonce_the_server_echoes_is_masked():
                      f'{{"error": "bad digest", "message": "cnonce {cnonce} with response {response} refused"}}'.encode(), "/x")  # fmt: skip
     exchange = json.dumps(Companion().capture(flow))
     assert cnonce not in exchange and response not in exchange
+
+
+def _set_cookie(line: str, now: float) -> list[dict]:
+    return [{k: c[k] for k in ("name", "value_length", "path", "expires", "deletes")} for c in parse_set_cookies([line], now)]
+
+
+_BEFORE = 1_700_000_000.0  # 2023, before the Expires below
+_AFTER = 1_900_000_000.0  # 2030, after it
+
+
+@pytest.mark.parametrize(
+    ("line", "now", "expected"),
+    [
+        ("sid=abc123; Path=/; HttpOnly", _BEFORE, [("sid", 6, "/", None, False)]),
+        ("sid=zzzzzzzzzz; Path=/; HttpOnly", _BEFORE, [("sid", 10, "/", None, False)]),
+        ("sid=abc; Expires=Wed, 21 Oct 2026 07:28:00 GMT", _BEFORE, [("sid", 3, None, "2026-10-21T07:28:00+00:00", False)]),
+        ("sid=abc; Expires=Wed, 21 Oct 2026 07:28:00 GMT", _AFTER, [("sid", 3, None, "2026-10-21T07:28:00+00:00", True)]),
+        ("sid=xyz; Max-Age=0", _BEFORE, [("sid", 3, None, None, True)]),
+        ('sid="a;b=c"; Path=/p', _BEFORE, [("sid", 5, "/p", None, False)]),
+        ("a=1, b=22; Path=/", _BEFORE, [("a", 1, None, None, False), ("b", 2, "/", None, False)]),
+        ("abc123", _BEFORE, [("", 6, None, None, False)]),
+        ("=abc123; Path=/", _BEFORE, [("", 6, "/", None, False)]),
+        ("x;y=abc; Path=/", _BEFORE, [("", 1, "/", None, False)]),
+    ],
+)
+def test_a_set_cookie_line_reads_the_same_the_first_time_and_every_time_after(line, now, expected):
+    """Lines are parsed once per shape (the value blanked) and remembered: a line seen before,
+    or one of the same shape with another value or at another time, reads as its own."""
+    keys = ("name", "value_length", "path", "expires", "deletes")
+    want = [dict(zip(keys, cookie, strict=True)) for cookie in expected]
+    assert _set_cookie(line, now) == want
+    assert _set_cookie(line, now) == want
+
+
+def test_no_cookie_value_is_kept_by_the_parsed_lines_it_remembers():
+    """What the capture remembers of Set-Cookie lines holds names and attributes, never a value."""
+    secrets = ("s3cr3tSESSIONvalue", "an0therSecretVal", "thirdSecretValue")
+    parse_set_cookies([f"session={secrets[0]}; Path=/; Secure", f"a={secrets[1]}, b={secrets[2]}; Path=/"], _BEFORE)
+    remembered = repr(exchange_module._SHAPES)
+    assert "session=" in remembered and not any(secret in remembered for secret in secrets)
