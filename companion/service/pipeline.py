@@ -122,9 +122,10 @@ async def ingest_batch(payloads: list[Any], store: Store, stream: Broadcaster, l
             losses.refuse(str(exc).split(":")[0])
             refused.append({"index": index, "message": str(exc)[:300]})
     created = await store.add_many(ready) if ready else []
-    for (event, _), new in zip(ready, created, strict=True):
-        if new:  # a delivery retried after a lost answer is no new 401
-            stream.publish(summary_of(event.model_dump(mode="json", exclude={"exchange"})))
+    if stream.listening:
+        for (event, _), new in zip(ready, created, strict=True):
+            if new:  # a delivery retried after a lost answer is no new 401
+                stream.publish(summary_of(event.model_dump(mode="json", exclude={"exchange"})))
     stored = sum(created)
     return {"stored": stored, "duplicates": len(ready) - stored, "refused": refused}
 

@@ -27,6 +27,11 @@ class Broadcaster:
     def unsubscribe(self, queue: asyncio.Queue[dict | None]) -> None:
         self._queues.discard(queue)
 
+    @property
+    def listening(self) -> bool:
+        """Whether anyone follows the stream: with no one, no summary need be made."""
+        return bool(self._queues)
+
     def publish(self, item: dict) -> None:
         for queue in self._queues:
             try:

@@ -273,3 +273,32 @@ async def test_a_batch_over_the_limit_is_refused_whole_and_counted(client):
     assert response.status == 413
     stats = await (await client.get("/api/stats", headers=AUTH)).json()
     assert stats["losses"]["refused_by_service"] == MAX_BATCH + 1
+
+
+async def test_a_batch_streams_each_new_event_to_a_listener(client):
+    """The addon delivers everything as a batch now: each new event of one still reaches the
+    extension live, a retried one does not."""
+    response = await client.get("/api/stream", headers=AUTH)
+    assert await response.content.readuntil(b"\n\n") == b": connected\n\n"
+    await client.post("/api/ingest", json=[exchange(flow_id="s1"), exchange(flow_id="s2")], headers=AUTH)
+    await client.post("/api/ingest", json=[exchange(flow_id="s1"), exchange(flow_id="s3")], headers=AUTH)
+    ids = []
+    for _ in range(3):
+        frame = (await response.content.readuntil(b"\n\n")).decode()
+        data = json.loads(next(line for line in frame.splitlines() if line.startswith("data: "))[6:])
+        ids.append(data["id"])
+    events = (await (await client.get("/api/events", headers=AUTH)).json())["events"]
+    assert ids == [e["id"] for e in reversed(events)] and len(events) == 3
+    response.close()
+
+
+async def test_with_no_listener_no_summary_is_made(client, monkeypatch):
+    """Announcing costs a summary per event: with nobody following the stream, none is made."""
+    from companion.service import pipeline
+
+    def no_summary(event):
+        raise AssertionError("a summary was made for nobody")
+
+    monkeypatch.setattr(pipeline, "summary_of", no_summary)
+    response = await client.post("/api/ingest", json=[exchange(flow_id="q1")], headers=AUTH)
+    assert response.status == 200 and (await response.json())["stored"] == 1
