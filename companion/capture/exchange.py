@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -199,9 +201,35 @@ def _short_or_none(value: str | None) -> str | None:
     return _short(value) if value else None
 
 
-def _headers(headers: http.Headers, what: str, truncated: list[str]) -> list[tuple[str, str]]:
+# redact.py's decisions on a name alone, asked for every header of every 401; a site sends the
+# same names each time. Names are kept in the exchange anyway: none is a secret.
+_credential_header = lru_cache(maxsize=1024)(is_credential_header)
+_keeps_words = lru_cache(maxsize=1024)(keeps_words)
+_secret_name = lru_cache(maxsize=1024)(is_secret_name)
+
+# Values that masking left exactly as they were (`Accept`, `Server`, a site's challenge: the
+# same on every 401), by what masked them: the next time they cost a lookup, not a dozen
+# regular expressions. Only a value that goes to the service as it is, and that holds none of
+# the request's own secrets, is remembered.
+_AS_THEY_WERE: dict[tuple[str, str], None] = {}
+_MAX_AS_THEY_WERE = 2048
+
+
+def _masked(kind: str, value: str, mask: Callable[[str], str], secrets: list[str]) -> str:
+    """`mask(value)`, remembered when it changes nothing (see above)."""
+    if (kind, value) in _AS_THEY_WERE:
+        return value
+    masked = mask(value)
+    if masked == value and len(value) <= MAX_HEADER_VALUE and not any(secret in value for secret in secrets):
+        if len(_AS_THEY_WERE) >= _MAX_AS_THEY_WERE:
+            _AS_THEY_WERE.clear()
+        _AS_THEY_WERE[(kind, value)] = None
+    return masked
+
+
+def _headers(headers: http.Headers, what: str, truncated: list[str], secrets: list[str]) -> list[tuple[str, str]]:
     pairs = _bounded(list(headers.items(multi=True)), MAX_HEADERS, what, truncated)
-    return [(_short(n), _short(redact_header_value(n, v))) for n, v in pairs]
+    return [(_short(n), _short(_masked(f"header {n}", v, partial(redact_header_value, n), secrets))) for n, v in pairs]
 
 
 def _mask_challenge(line: str) -> str:
@@ -220,7 +248,7 @@ def _credentials(request: http.Request, key: bytes) -> tuple[list[dict], list[di
         for v in request.headers.get_all("proxy-authorization")
     ]
     for name, value in request.headers.items(multi=True):
-        if name.lower() not in _OWN_HEADERS and is_credential_header(name):
+        if name.lower() not in _OWN_HEADERS and _credential_header(name):
             creds.append(describe_api_key(value, source=f"request.header.{name.lower()}", key=key))
     path, _, query = request.path.partition("?")
     if query:
@@ -261,6 +289,7 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
     received = response.timestamp_end or response.timestamp_start or now
 
     truncated: list[str] = []
+    secrets = request_secrets(request)
     credentials, proxy_credentials = _credentials(request, key)
     credentials = _bounded(credentials, MAX_CREDENTIALS, "request.credentials", truncated)
     proxy_credentials = _bounded(proxy_credentials, MAX_CREDENTIALS, "request.proxy_credentials", truncated)
@@ -293,10 +322,10 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
         "path": redact_url(request.path.partition("?")[0]),
         "http_version": request.http_version,
         "status": response.status_code,
-        "reason": mask_tokens(response.reason or ""),
+        "reason": _masked("text", response.reason or "", mask_tokens, secrets),
         "initiator": initiator_of(origin, referer),
         "request": {
-            "headers": _headers(request.headers, "request.headers", truncated),
+            "headers": _headers(request.headers, "request.headers", truncated, secrets),
             "credentials": credentials,
             "proxy_credentials": proxy_credentials,
             "cookies": sent_cookies,
@@ -308,16 +337,16 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
             "sec_fetch_mode": _short_or_none(request.headers.get("sec-fetch-mode")),
             "sec_fetch_dest": _short_or_none(request.headers.get("sec-fetch-dest")),
             "access_control_request_method": _short_or_none(request.headers.get("access-control-request-method")),
-            "user_agent": _short(mask_tokens(request.headers.get("user-agent", ""))) or None,
+            "user_agent": _short(_masked("text", request.headers.get("user-agent", ""), mask_tokens, secrets)) or None,
         },
         "response": {
-            "headers": _headers(response.headers, "response.headers", truncated),
+            "headers": _headers(response.headers, "response.headers", truncated, secrets),
             "www_authenticate": [
-                _mask_challenge(_short(v))
+                _masked("challenge", _short(v), _mask_challenge, secrets)
                 for v in _bounded(response.headers.get_all("www-authenticate"), MAX_CHALLENGES, "response.www_authenticate", truncated)
             ],
             "proxy_authenticate": [
-                _mask_challenge(_short(v))
+                _masked("challenge", _short(v), _mask_challenge, secrets)
                 for v in _bounded(response.headers.get_all("proxy-authenticate"), MAX_CHALLENGES, "response.proxy_authenticate", truncated)
             ],
             "set_cookies": set_cookies,
@@ -339,7 +368,7 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
         size = len(dumped.encode("utf-8", "replace"))
     # Whatever the server echoed of the request's own secrets (a password in a message, the
     # rejected token quoted back) is masked whatever it looks like: matched, not guessed.
-    echoed = [secret for secret in request_secrets(request) if secret in dumped]
+    echoed = [secret for secret in secrets if secret in dumped]
     if echoed:
         exchange["response"] = _without(exchange["response"], echoed)
         exchange["reason"] = _without(exchange["reason"], echoed)
@@ -386,10 +415,10 @@ def request_secrets(request: http.Request) -> list[str]:
                 found += secret.split()  # "hunter two": each word may come back alone
         elif lowered == "cookie":
             found += [v for _, v in cookie_pairs(value)]
-        elif is_credential_header(name) or not keeps_words(name):
+        elif _credential_header(name) or not _keeps_words(name):
             found.append(value.strip())  # a vendor's own header: a secret unless shown otherwise
     path, _, query = request.path.partition("?")
-    found += [v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in API_KEY_QUERY_PARAMS or is_secret_name(n)]
+    found += [v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in API_KEY_QUERY_PARAMS or _secret_name(n)]
     found += [segment for segment in path.split("/") if key_prefix(segment) or looks_like_jwt(segment) or is_token_like(segment)]
     unique = {secret for secret in found if len(secret) >= _MIN_ECHO}
     # Bounded like everything a request brings: thousands of cookies must not make the
