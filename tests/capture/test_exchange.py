@@ -276,3 +276,17 @@ def test_no_cookie_value_is_kept_by_the_parsed_lines_it_remembers():
     parse_set_cookies([f"session={secrets[0]}; Path=/; Secure", f"a={secrets[1]}, b={secrets[2]}; Path=/"], _BEFORE)
     remembered = repr(exchange_module._SHAPES)
     assert "session=" in remembered and not any(secret in remembered for secret in secrets)
+
+
+def test_a_value_echoing_the_requests_secret_is_masked_each_time_and_never_remembered():
+    """Values that masking leaves as they were are remembered (the next 401 costs a lookup);
+    one that carries what the request sent is masked on every capture, and is not kept."""
+    request = [("X-Api-Key", SECRET), ("Accept", "application/json")]
+    response = [("Server", f"edge echo {SECRET}"), ("WWW-Authenticate", 'Bearer realm="api"')]
+    captures = [Companion().capture(flow_from(401, request, response, b"", "/me")) for _ in range(2)]
+    for captured in captures:
+        assert SECRET not in json.dumps(captured)
+        assert ("Accept", "application/json") in [tuple(h) for h in captured["request"]["headers"]]
+    assert captures[0]["response"]["headers"] == captures[1]["response"]["headers"]
+    assert SECRET not in repr(exchange_module._AS_THEY_WERE)
+    assert ("challenge", 'Bearer realm="api"') in exchange_module._AS_THEY_WERE
