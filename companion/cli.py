@@ -1,4 +1,4 @@
-"""`companion run | browse | serve | token | pair | events | open`: the arguments, and which
+"""`companion run | browse | doctor | serve | token | pair | events | open`: the arguments, and which
 function runs.
 
 The events commands are in `cli_events.py`, the way to the running service in `cli_api.py`.
@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     starts.add_argument(
         "--keep-days", type=_days, default=30.0, help="drop events older than this many days, 0 for no limit (default 30)"
     )
-    sub = parser.add_subparsers(dest="command", metavar="{run,browse,serve,token,pair,events,open}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,browse,doctor,serve,token,pair,events,open}")
 
     run = sub.add_parser(
         "run", parents=[common, starts], help="run the proxy and the service",
@@ -293,6 +293,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="one more command-line argument for the browser, repeatable (e.g. --browser-arg=--remote-debugging-port=9222)",
     )  # fmt: skip
     browse.set_defaults(func=_browse)
+
+    doctor = sub.add_parser(
+        "doctor", parents=[common], help="check the whole chain and say what to do",
+        description="Check the whole chain, one line each with what to do when it fails: the service and its "
+        "version, the proxy and the web through it, the CA, the extension, the data dir and the event store, the "
+        "ports, the addon's wire schema, the clock. A public site unreachable is a warning (the companion works "
+        "offline). Exits 1 when a check fails.",
+    )  # fmt: skip
+    doctor.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port (default {DEFAULT_PROXY_PORT})")
+    doctor.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
+    doctor.add_argument("--json", action="store_true", help='print {"ok": …, "checks": [{name, status, detail, fix}]}')
+    doctor.set_defaults(func=_doctor)
     return parser
 
 
@@ -311,6 +323,12 @@ def _browse(args: argparse.Namespace) -> int:
         url=args.url, browser=args.browser, headless=args.headless, extension=extension_dir(), extra_args=tuple(args.browser_args),
     )  # fmt: skip
     return browse(options)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from companion.doctor import doctor
+
+    return doctor(args.data_dir, args.api_port, args.listen_port, args.confdir.expanduser(), as_json=args.json)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from companion.service import events, page, pairing
+from companion.service import events, page, pairing, status
+from companion.service.clients import Clients
 from companion.service.guard import guard
 from companion.service.handlers import MAX_INGEST_BYTES, routes
-from companion.service.keys import DATA_DIR, LOSSES, PAIRING, RETENTION, SESSIONS, STORE, STREAM, TOKEN
+from companion.service.keys import CLIENTS, DATA_DIR, LOSSES, PAIRING, RETENTION, SESSIONS, STORE, STREAM, TOKEN
 from companion.service.pipeline import Losses
 from companion.service.sessions import PairingCodes, Sessions
 from companion.service.store import DEFAULT_RETENTION, Retention, Store
@@ -49,6 +50,7 @@ def create_app(data_dir: Path, token: str, retention: Retention = DEFAULT_RETENT
     app[STREAM] = Broadcaster()
     app[LOSSES] = Losses()
     app[SESSIONS] = Sessions()
+    app[CLIENTS] = Clients()
     app[PAIRING] = PairingCodes()
     app.on_shutdown.append(_close_streams)
     app.on_response_prepare.append(_safe_headers)
@@ -57,4 +59,5 @@ def create_app(data_dir: Path, token: str, retention: Retention = DEFAULT_RETENT
     app.router.add_routes(events.routes)
     app.router.add_routes(page.routes)
     app.router.add_routes(pairing.routes)
+    app.router.add_routes(status.routes)
     return app

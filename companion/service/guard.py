@@ -17,7 +17,7 @@ from aiohttp import web
 
 from companion.errors import StoreError
 from companion.net.sites import LOOPBACK_HOSTS
-from companion.service.keys import SESSIONS, TOKEN
+from companion.service.keys import CLIENTS, SESSIONS, TOKEN
 from companion.service.sessions import cookie_name
 
 __all__ = ["EXTENSION_SCHEMES", "VIA_SESSION", "answer", "error", "guard"]
@@ -91,6 +91,14 @@ def _page_session(request: web.Request) -> bool:
     return origin is None or _own_origin(origin, request.headers.get("Host", ""))
 
 
+def _note_client(request: web.Request, origin: str | None) -> None:
+    """Who came with the token: the extension (its Origin), or an addon delivering."""
+    if origin is not None and origin.startswith(EXTENSION_SCHEMES):
+        request.app[CLIENTS].extension(origin)
+    elif request.path == "/api/ingest":
+        request.app[CLIENTS].addon(request.headers.get("X-Companion-Sender", ""), request.headers.get("X-Companion-Schema"))
+
+
 def _own_origin(origin: str, host_header: str) -> bool:
     return origin == f"http://{host_header}" and _host_name(host_header) in LOOPBACK_HOSTS
 
@@ -111,6 +119,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             refusal = _token_refusal(request)
             if refusal is not None:
                 return refusal
+            _note_client(request, origin)
     try:
         return await handler(request)
     except web.HTTPException as exc:

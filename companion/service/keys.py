@@ -6,12 +6,13 @@ from pathlib import Path
 
 from aiohttp import web
 
+from companion.service.clients import Clients
 from companion.service.pipeline import Losses
 from companion.service.sessions import PairingCodes, Sessions
 from companion.service.store import Retention, Store
 from companion.service.stream import Broadcaster
 
-__all__ = ["DATA_DIR", "LOSSES", "PAIRING", "RETENTION", "SESSIONS", "STORE", "STREAM", "TOKEN"]
+__all__ = ["CLIENTS", "DATA_DIR", "LOSSES", "PAIRING", "RETENTION", "SESSIONS", "STORE", "STREAM", "TOKEN"]
 
 DATA_DIR = web.AppKey("data_dir", Path)
 TOKEN = web.AppKey("token", str)
@@ -21,3 +22,4 @@ LOSSES = web.AppKey("losses", Losses)
 RETENTION = web.AppKey("retention", Retention)
 SESSIONS = web.AppKey("sessions", Sessions)
 PAIRING = web.AppKey("pairing", PairingCodes)
+CLIENTS = web.AppKey("clients", Clients)
