@@ -3,7 +3,7 @@
 // a tab of its own, by tests or by a person who wants it to stay open).
 import browser from "../lib/browser.js";
 import * as api from "../lib/api.js";
-import { DESTRUCTIVE_FIXES, confirmQuestion, runFix } from "../lib/fixes.js";
+import { DESTRUCTIVE_FIXES, confirmQuestion, fixLimit, runFix } from "../lib/fixes.js";
 import * as settings from "../lib/settings.js";
 import { webHostname } from "../lib/site.js";
 
@@ -136,7 +136,9 @@ function causeGroup(events, open) {
       ),
     );
   }
-  body.append(eventList(events), fixButtons(d.fixes ?? []));
+  const fixes = fixButtons(d.fixes ?? []);
+  body.append(eventList(events), fixes);
+  noteLimits(fixes, d.fixes ?? [], newest);
   body.append(
     el("div", { class: "fix-confirm", hidden: "" }),
     el("div", { class: "fix-result", role: "status", "aria-live": "polite", hidden: "" }),
@@ -173,6 +175,15 @@ function eventList(events) {
   const more = events.length - EVENTS_SHOWN_PER_CAUSE;
   if (more > 0) list.append(el("li", { class: "event more muted" }, `and ${more} earlier`));
   return list;
+}
+
+/** What this browser will not let a fix do, said before the click (Firefox cannot clear one
+ * site's cache; private windows need the person's permission). */
+async function noteLimits(container, fixes, event) {
+  for (const fix of fixes) {
+    const limit = await fixLimit(fix.id, event).catch(() => "");
+    if (limit) container.append(el("p", { class: "fix-limit muted", "data-fix": fix.id }, limit));
+  }
 }
 
 /** A URL of the tab's own origin is shown by its path; another origin's whole. */

@@ -112,6 +112,7 @@ def test_browse_starts_the_companion_when_needed_and_stops_it_after(tmp_path: Pa
     assert (fresh.data_dir / "browsers" / "chromium").is_dir()  # kept for the next launch
 
 
+@pytest.mark.firefox
 @pytest.mark.skipif(
     not IN_CI and not (shutil.which("firefox-esr") and shutil.which("certutil")),
     reason="firefox-esr or certutil missing: `make test` installs firefox-esr and libnss3-tools",

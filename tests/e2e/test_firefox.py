@@ -38,6 +38,7 @@ def _missing() -> list[str]:
 # Outside CI a machine without Firefox skips with the reason; in CI they run, and fail.
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.firefox,
     pytest.mark.skipif(
         not IN_CI and bool(_missing()),
         reason=f"missing {', '.join(_missing())}: `make test` installs firefox-esr, libnss3-tools and puppeteer-core",
