@@ -207,15 +207,10 @@ function fixButtons(fixes) {
       "data-fix": fix.id,
       class: ["fix", fix === primary ? "primary-fix" : "secondary-fix", DESTRUCTIVE_FIXES.has(fix.id) ? "destructive" : ""].join(" ").trim(),
     }, plain(fix.title || fix.id));
-  const rest = fixes.filter((f) => f !== primary && f.id !== "manual");
-  const manual = fixes.find((f) => f.id === "manual");
+  const rest = fixes.filter((f) => f !== primary);
   return el("div", { class: "fixes" },
     ...(primary ? [button(primary)] : []),
     ...(rest.length ? [el("div", { class: "more-fixes" }, ...rest.map(button))] : []),
-    ...(manual && manual !== primary && manual.steps?.length
-      ? [el("details", { class: "manual-steps" }, el("summary", {}, plain(manual.title || "What to do")),
-        el("ol", {}, ...manual.steps.map((step) => el("li", {}, plain(step)))))]
-      : []),
   );
 }
 
@@ -268,8 +263,8 @@ async function applyFix(group, fixId, event) {
   try {
     const done = await runFix(fixId, { event, events: view.events, tab: view.tab });
     result.className = "fix-result done";
-    result.replaceChildren(el("p", {}, done.message));
-    if (done.details?.length) result.append(el("ul", {}, ...done.details.map((line) => el("li", {}, line))));
+    result.replaceChildren(el("p", {}, plain(done.message)));
+    if (done.details?.length) result.append(el("ul", {}, ...done.details.map((line) => el("li", {}, plain(line)))));
     if (done.report) {
       result.append(el("textarea", { class: "report", readonly: "", rows: "8", "aria-label": "Report" }, done.report));
     }
