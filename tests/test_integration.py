@@ -102,7 +102,10 @@ def test_run_prints_where_everything_is(companion: Companion):
     assert f"http://127.0.0.1:{companion.proxy_port}" in text
     assert str(companion.confdir / "mitmproxy-ca-cert.pem") in text and (companion.confdir / "mitmproxy-ca-cert.pem").exists()
     assert str(ROOT / "extension") in text
-    assert "companion token" in text
+    # how to pair, open the list, browse and check, spelled the way this companion was started
+    me = f"{sys.executable} -m companion.cli"
+    for command in (" pair", " token", " open", " browse https://the-site/", " doctor"):
+        assert f"`{me}{command}" in text, command
 
 
 def test_proxy_keeps_proxying_while_the_service_is_down_and_delivers_later(tmp_path: Path, site):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -122,9 +123,28 @@ def events_link(runner: web.AppRunner, port: int) -> str:
     return login_url(port, runner.app[SESSIONS].new_code(ttl=BANNER_LINK_TTL_S))
 
 
+def command_name() -> str:
+    """How a person types `companion` here: the bare name when it is on PATH, else the path
+    it was started by (`.venv/bin/companion` after `make run`), else `python -m companion.cli`."""
+    on_path = shutil.which("companion")
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if on_path and (started is None or started.name != "companion" or Path(on_path).resolve() == started.resolve()):
+        return "companion"
+    if started is not None and started.name == "companion" and started.exists():
+        try:
+            return str(started.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(started.resolve())
+    return f"{sys.executable} -m companion.cli"
+
+
 def banner(options: RunOptions, events: str = "") -> str:
     ext = extension_dir()
+    me = command_name()
     data = f" --data-dir {options.data_dir}" if options.data_dir != default_data_dir() else ""
+    ports = "" if options.api_port == 8401 else f" --api-port {options.api_port}"
+    if options.listen_port != 8080:
+        ports += f" --listen-port {options.listen_port}"
     return textwrap.dedent(
         f"""\
         401 Companion is running.
@@ -133,8 +153,10 @@ def banner(options: RunOptions, events: str = "") -> str:
           API        http://127.0.0.1:{options.api_port}
           Data       {options.data_dir}
           Extension  {ext or 'the extension/ folder of the source checkout'}   (chrome://extensions → Developer mode → Load unpacked)
-          Pair       click the extension's icon and paste what `companion token{data}` prints
-          Events     {events or "`companion open" + data + "`"}   (the event list; the link works once, for 15 minutes; later: `companion open{data}`)
+          Pair       type the code `{me} pair{data}{ports}` prints into the extension's popup (or paste `{me} token{data}`)
+          Events     {events or "`" + me + " open" + data + "`"}   (the event list; the link works once, for 15 minutes; later: `{me} open{data}`)
+        Easiest: in another terminal, `{me} browse https://the-site/{data}{ports}` opens a browser with all of this done.
+        Check the chain: `{me} doctor{data}{ports}`.
         Press Ctrl-C to stop."""
     )
 
