@@ -8,10 +8,17 @@ CHROMIUM  ?= /usr/bin/chromium
 FIREFOX   ?= /usr/bin/firefox-esr
 ARGS      ?=
 
-.PHONY: run test test-fast lint chromium firefox screenshots bench clean
+.PHONY: run command test test-fast lint chromium firefox screenshots bench clean
 
 run: $(VENV)/.installed
 	$(VENV)/bin/companion run $(ARGS)
+
+# `companion` on PATH the way pipx puts commands there: a link in ~/.local/bin to this checkout's.
+command: $(VENV)/.installed
+	@mkdir -p $(HOME)/.local/bin && ln -sf "$(CURDIR)/$(VENV)/bin/companion" $(HOME)/.local/bin/companion
+	@echo "Linked $(HOME)/.local/bin/companion -> $(CURDIR)/$(VENV)/bin/companion"
+	@case ":$$PATH:" in *":$(HOME)/.local/bin:"*) echo "It is on your PATH: type companion.";; \
+	*) echo "Add $(HOME)/.local/bin to your PATH (e.g. in ~/.profile: export PATH=\"\$$HOME/.local/bin:\$$PATH\")";; esac
 
 test: lint chromium firefox
 	$(PY) -m pytest $(ARGS)
