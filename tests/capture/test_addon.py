@@ -315,3 +315,26 @@ def test_a_redirect_after_credentials_is_remembered_for_the_401_that_follows(ing
     assert redirect["status"] == 307 and redirect["scheme"] == "Bearer" and redirect["cross_origin"] is cross_origin
     assert redirect["from_url"] == "http://app.example.com/api/me?token=REDACTED"
     assert token not in json.dumps(ingest.received) and "abc123" not in json.dumps(ingest.received)
+
+
+@pytest.mark.parametrize(
+    ("req_headers", "resp_headers", "cookies", "scheme"),
+    [
+        ({}, [("SET-COOKIE", "sid=v1; Path=/")], ["sid"], None),
+        ({}, [("set-cookie", "sid=v1; Path=/")], ["sid"], None),
+        ({"AUTHORIZATION": "Basic dTpw"}, [], [], "Basic"),
+        ({"X-Set-Cookie": "no", "Authorizations": "no"}, [("Set-Cookie2", "old=1"), ("X-Set-Cookie", "sid=1")], [], None),
+    ],
+)
+def test_the_guard_on_normal_responses_finds_what_it_looks_for_in_any_case(ingest, data_dir, req_headers, resp_headers, cookies, scheme):
+    """Every response passes the guard, so it scans raw header names itself: a Set-Cookie or an
+    Authorization in any case is noticed, a header that merely looks alike is not."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.response(flow_with(200, req_headers, resp_headers))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
+        assert addon.sender.flush()
+    context = ingest.received[0]["context"]
+    assert [c["name"] for c in context["cookies_set_earlier"]] == cookies
+    assert context["last_success_scheme"] == scheme
