@@ -1,22 +1,26 @@
-"""What the addon costs the proxy: throughput through mitmdump with and without it.
+"""What the companion costs the machine: CPU per request through mitmdump with and without it.
 
-    .venv/bin/python bench/proxy_overhead.py [--requests 3000] [--rounds 3] [--share-401 0.1]
+    .venv/bin/python bench/proxy_overhead.py [--requests 2000] [--rounds 5] [--share-401 0.05]
 
-Baseline: bare mitmdump. Measured in the same run, alternating, against a local aiohttp
-upstream on loopback, a fixed number of requests sent with fixed concurrency by a client in
-its own process. Two measures, each as a ratio to the baseline (the machine is shared and
-noisy: absolute numbers mean little, the ratio in one run means more; the median of the
-rounds is the answer):
+Baseline: bare mitmdump. Measured in the same run, in alternating rounds (the order rotates
+each round), against a local aiohttp upstream on loopback: a fixed number of requests sent
+with fixed concurrency by a client in its own process. Measures, each also as a ratio to the
+baseline of the same round (the machine is shared and noisy: absolute numbers mean little,
+the ratio within a round means more; the median of the rounds is the answer, the spread is
+the lowest and highest round):
 
-- throughput: requests per second through the proxy;
+- throughput: requests per second through the proxy (noisy; the client shares the cores);
 - proxy CPU: CPU time the mitmdump process spent per request (from /proc), which the other
   processes on the machine (client, upstream) do not blur;
 - companion CPU: the same plus the CPU time of the `companion serve` process in that round:
   what the companion as a whole costs the machine per request, beside bare mitmdump's.
 
-Three proxies: bare mitmdump; with the addon feeding a running `companion serve`; with the
-addon and the service down (captures wait in the bounded buffer and are dropped). Nothing
-leaves 127.0.0.1.
+Four proxies: bare mitmdump; mitmdump with a script that does nothing (what loading any
+addon costs mitmproxy: the floor); with the companion's addon feeding a running
+`companion serve`; with the addon and the service down (captures wait in the bounded buffer
+and are dropped). Three mixes of responses: all 200; a share of 401s; the same share of
+401s with a third of the 200s setting cookies (real browsing has many). Nothing leaves
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -48,13 +52,20 @@ async def unauthorized(request):
 app = web.Application()
 app.router.add_get("/ok", ok)
 app.router.add_get("/401", unauthorized)
+async def cookie(request):
+    response = web.Response(text="ok " * 100)
+    response.headers.add("Set-Cookie", "session=" + "a" * 32 + "; Path=/; HttpOnly; Secure; SameSite=Lax")
+    response.headers.add("Set-Cookie", "_ga=GA1.1.12345.67890; Domain=localhost; Path=/; Max-Age=63072000")
+    return response
+app.router.add_get("/cookie", cookie)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 """
 
 CLIENT = """
 import asyncio, sys, time, aiohttp
-proxy, upstream, total, concurrency, share = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+proxy, upstream, total, concurrency, share, cookies = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 every = round(1 / share) if share > 0 else 0
+every_cookie = round(1 / cookies) if cookies > 0 else 0
 async def main():
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -62,7 +73,7 @@ async def main():
         statuses = {}
         async def worker():
             for n in counter:
-                path = "/401" if every and n % every == 0 else "/ok"
+                path = "/401" if every and n % every == 0 else "/cookie" if every_cookie and n % every_cookie == 1 else "/ok"
                 async with session.get(f"{upstream}{path}?n={n}", proxy=proxy) as r:
                     await r.read()
                     statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -74,10 +85,18 @@ asyncio.run(main())
 
 
 PROXIES = (
-    # (name, with the addon, service up)
-    ("bare mitmdump (baseline)", False, False),
-    ("addon, service up", True, True),
-    ("addon, service down", True, False),
+    # (name, script, service up)
+    ("bare mitmdump (baseline)", None, False),
+    ("a script doing nothing", "nothing", False),
+    ("addon, service up", "companion", True),
+    ("addon, service down", "companion", False),
+)
+NOTHING = "class Nothing:\n    pass\n\naddons = [Nothing()]\n"
+MIXES = (
+    # (label, share of 401s or None for --share-401, share of 200s that set cookies)
+    ("all 200", 0.0, 0.0),
+    ("401s", None, 0.0),
+    ("401s + Set-Cookie 200s", None, 1 / 3),
 )
 
 
@@ -98,13 +117,17 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise TimeoutError(f"port {port} did not open")
 
 
-def start_proxy(port: int, confdir: Path, addon: bool, api_port: int, data_dir: Path) -> subprocess.Popen:
+def start_proxy(port: int, confdir: Path, addon: bool | Path, api_port: int, data_dir: Path) -> subprocess.Popen:
+    """mitmdump on `port`: bare, with the companion's addon (`addon=True`), or with the
+    script at `addon` (a path)."""
     command = [
         sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
         "--listen-host", "127.0.0.1", "--listen-port", str(port), "--set", f"confdir={confdir}",
         "--set", "flow_detail=0", "--set", "termlog_verbosity=warn",
     ]  # fmt: skip
-    if addon:
+    if isinstance(addon, Path):
+        command += ["-s", str(addon)]
+    elif addon:
         command += [
             "-s", str(ROOT / "companion" / "addon.py"),
             "--set", f"companion_api=http://127.0.0.1:{api_port}", "--set", f"companion_data_dir={data_dir}",
@@ -152,26 +175,39 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def drive(proxy_port: int, upstream_port: int, total: int, concurrency: int, share: float) -> float:
+def drive(proxy_port: int, upstream_port: int, total: int, concurrency: int, share: float, cookies: float = 0.0) -> float:
     out = subprocess.run(
         [sys.executable, "-c", CLIENT, f"http://127.0.0.1:{proxy_port}", f"http://localhost:{upstream_port}",
-         str(total), str(concurrency), str(share)],
+         str(total), str(concurrency), str(share), str(cookies)],
         capture_output=True, text=True, check=True,
     ).stdout.split(" ", 1)  # fmt: skip
     return total / float(out[0])
 
 
+def _ratios(run: list[float], base: list[float]) -> list[float]:
+    return [a / b for a, b in zip(run, base, strict=True)]
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.2f}–{max(values):.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--share-401", type=float, default=0.1, help="share of requests answered 401 (0 to 1)")
+    parser.add_argument("--share-401", type=float, default=0.05, help="share of requests answered 401 (0 to 1)")
+    parser.add_argument("--mixes", default="all", help="which mixes, by number (1,2,3) or all")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    chosen = range(len(MIXES)) if args.mixes == "all" else [int(n) - 1 for n in args.mixes.split(",")]
+    mixes = [(label, args.share_401 if share is None else share, cookies) for label, share, cookies in (MIXES[n] for n in chosen)]
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
+        nothing = tmpdir / "nothing.py"
+        nothing.write_text(NOTHING)
         upstream_port, api_port = free_port(), free_port()
         upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(upstream_port)])
         service = subprocess.Popen(
@@ -184,23 +220,30 @@ def main() -> None:
             wait_port(api_port)
             dead_port = free_port()  # nothing listens: the "service down" case
             results: dict[str, dict[str, dict[str, list[float]]]] = {}
-            for share in sorted({0.0, args.share_401}):
-                label = f"{share:.0%} 401s"
-                runs: dict[str, dict[str, list[float]]] = {name: {"rps": [], "cpu_ms": [], "all_cpu_ms": []} for name, _, _ in PROXIES}
-                for _ in range(args.rounds):
-                    for name, addon, service_up in PROXIES:
+            for label, share, cookies in mixes:
+                label = f"{share:.0%} 401s" + (f", {cookies:.0%} of 200s set cookies" if cookies else "")
+                runs: dict[str, dict[str, list[float]]] = {
+                    name: {"rps": [], "cpu_ms": [], "service_ms": [], "all_cpu_ms": []} for name, _, _ in PROXIES
+                }
+                for round_no in range(args.rounds):
+                    order = PROXIES[round_no % len(PROXIES) :] + PROXIES[: round_no % len(PROXIES)]
+                    for name, script, service_up in order:
                         port = free_port()
+                        addon: bool | Path = nothing if script == "nothing" else script == "companion"
                         proxy = start_proxy(port, tmpdir / "mitm", addon, api_port if service_up else dead_port, tmpdir / "data")
                         try:
-                            drive(port, upstream_port, min(300, args.requests), args.concurrency, share)  # warm-up
+                            drive(port, upstream_port, min(300, args.requests), args.concurrency, share, cookies)  # warm-up
+                            time.sleep(0.5)  # the warm-up's deliveries are not this round's
                             before, service_before = cpu_seconds(proxy.pid), cpu_seconds(service.pid)
-                            runs[name]["rps"].append(drive(port, upstream_port, args.requests, args.concurrency, share))
-                            if service_up:
-                                time.sleep(1.0)  # the last deliveries are handled after the last response
+                            runs[name]["rps"].append(drive(port, upstream_port, args.requests, args.concurrency, share, cookies))
+                            time.sleep(1.0)  # the last deliveries are handled after the last response
                             proxy_ms = (cpu_seconds(proxy.pid) - before) * 1000 / args.requests
-                            service_ms = (cpu_seconds(service.pid) - service_before) * 1000 / args.requests if service_up else 0.0
+                            # The service's CPU counts in every round (it runs all along), but only
+                            # the companion's own proxy feeds it.
+                            service_ms = (cpu_seconds(service.pid) - service_before) * 1000 / args.requests
                             runs[name]["cpu_ms"].append(proxy_ms)
-                            runs[name]["all_cpu_ms"].append(proxy_ms + service_ms)
+                            runs[name]["service_ms"].append(service_ms if service_up else 0.0)
+                            runs[name]["all_cpu_ms"].append(proxy_ms + (service_ms if service_up else 0.0))
                         finally:
                             proxy.terminate()
                             proxy.wait()
@@ -210,25 +253,33 @@ def main() -> None:
                 proc.terminate()
                 proc.wait()
 
-    print(f"{args.requests} requests a round, {args.rounds} rounds, concurrency {args.concurrency}, loopback\n")
-    print(f"{'mix':<9} {'proxy':<26} {'req/s':>7} {'throughput ratio':>17} {'CPU ms/req':>11} {'CPU ratio':>10} {'+service ms/req':>16} {'ratio':>6}")
+    print(f"{args.requests} requests a round, {args.rounds} rounds, concurrency {args.concurrency}, loopback")
+    print("ratios to bare mitmdump in the same round: median (lowest–highest round)\n")
+    print(
+        f"{'mix':<34} {'proxy':<26} {'req/s':>6} {'proxy CPU ms/req':>17} {'ratio':>5} {'(spread)':>11}"
+        f" {'service ms/req':>15} {'companion ms/req':>17} {'ratio':>5} {'(spread)':>11}"
+    )
     summary: dict[str, dict] = {}
     for label, runs in results.items():
         base = runs[PROXIES[0][0]]
         for name, _, _ in PROXIES:
             run = runs[name]
-            rps_ratio = statistics.median(a / b for a, b in zip(run["rps"], base["rps"], strict=True))
-            cpu_ratio = statistics.median(a / b for a, b in zip(run["cpu_ms"], base["cpu_ms"], strict=True))
-            all_ratio = statistics.median(a / b for a, b in zip(run["all_cpu_ms"], base["cpu_ms"], strict=True))
+            rps_ratio = statistics.median(_ratios(run["rps"], base["rps"]))
+            cpu_ratios = _ratios(run["cpu_ms"], base["cpu_ms"])
+            all_ratios = _ratios(run["all_cpu_ms"], base["cpu_ms"])
             summary.setdefault(label, {})[name] = {
                 "rps": statistics.median(run["rps"]), "cpu_ms_per_request": statistics.median(run["cpu_ms"]),
-                "throughput_ratio": rps_ratio, "cpu_ratio": cpu_ratio,
-                "companion_cpu_ms_per_request": statistics.median(run["all_cpu_ms"]), "companion_cpu_ratio": all_ratio, "rounds": run,
+                "throughput_ratio": rps_ratio, "cpu_ratio": statistics.median(cpu_ratios),
+                "service_cpu_ms_per_request": statistics.median(run["service_ms"]),
+                "companion_cpu_ms_per_request": statistics.median(run["all_cpu_ms"]),
+                "companion_cpu_ratio": statistics.median(all_ratios),
+                "companion_cpu_ratio_spread": [min(all_ratios), max(all_ratios)], "rounds": run,
             }  # fmt: skip
             print(
-                f"{label:<9} {name:<26} {statistics.median(run['rps']):>7.0f} {rps_ratio:>17.2f}"
-                f" {statistics.median(run['cpu_ms']):>11.3f} {cpu_ratio:>10.2f}"
-                f" {statistics.median(run['all_cpu_ms']):>16.3f} {all_ratio:>6.2f}"
+                f"{label:<34} {name:<26} {statistics.median(run['rps']):>6.0f}"
+                f" {statistics.median(run['cpu_ms']):>17.3f} {statistics.median(cpu_ratios):>5.2f} {_spread(cpu_ratios):>11}"
+                f" {statistics.median(run['service_ms']):>15.3f} {statistics.median(run['all_cpu_ms']):>17.3f}"
+                f" {statistics.median(all_ratios):>5.2f} {_spread(all_ratios):>11}"
             )
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
