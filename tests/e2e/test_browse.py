@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI, ROOT, Companion, Site, free_port, wait_port
+from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +83,15 @@ def test_browse_opens_a_paired_browser_through_the_proxy(companion: Companion, s
         assert token == companion.token  # paired, and nothing was pasted
         badge = wait_for(lambda: worker.evaluate("id => chrome.action.getBadgeText({tabId: id})", tab), "the badge")
         assert badge == "1"
+        # …and its popup explains it, as the README shows it.
+        extension_id = worker.url.split("/")[2]
+        popup = browser.contexts[0].new_page()
+        popup.set_viewport_size({"width": 400, "height": 520})
+        popup.goto(f"chrome-extension://{extension_id}/popup/popup.html?tabId={tab}")
+        popup.locator("section.cause-group").first.wait_for(state="visible")
+        assert event["diagnosis"]["title"] in popup.locator("body").inner_text()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        popup.screenshot(path=str(SCREENSHOTS / "browse-popup.png"))
         close(browser)
     finally:
         playwright.stop()
