@@ -21,12 +21,14 @@ import {
 const PAGE_SIZE = 100;
 const $ = (selector) => document.querySelector(selector);
 
+const fromAddress = filtersFromQuery(location.search);
 const state = {
-  ...filtersFromQuery(location.search),
+  filters: fromAddress.filters,
+  group: fromAddress.group,
+  selected: fromAddress.event, // an event opened from a bookmarked or reloaded address
   events: [],
   next: null,
   causes: new Map(),
-  selected: null,
 };
 
 // ---- the API, signed in by the session cookie --------------------------------------------
