@@ -2,9 +2,9 @@
 
 The addon's hook only appends to a bounded buffer; one daemon thread posts from it, everything
 waiting in one delivery (a batch of up to 100, always a JSON array: the service answers a batch
-with counts, not with each stored event). A 401 after a quiet spell goes at once; while 401s
-keep coming, deliveries are at most one per `linger_s`, so that a steady stream costs both
-processes one request per few 401s, not one each. When the service is down or slow, exchanges
+with counts, not with each stored event). A delivery leaves when the oldest 401 in it has
+waited `linger_s`: 401s come in bursts (a page's calls fail together) and streams (a retry
+loop), and those that come together share one request of both processes, not one each. When the service is down or slow, exchanges
 wait in the buffer, the oldest are dropped past its size (and counted, and reported to the
 service with the next delivery), and the proxy goes on proxying. The delivery under way is
 never dropped: at most the buffer's size plus one delivery is held.
@@ -40,9 +40,9 @@ _BATCH = 100
 # The service takes twice an exchange's limit in one delivery; a batch stops short of it.
 _MAX_DELIVERY_BYTES = 2 * MAX_EXCHANGE_BYTES - 1024
 _TAKE_OVER_WAIT_S = 1.0
-LINGER_S = 0.04
-"""While 401s keep coming, at most one delivery per this long: a few 401s share a request.
-Short enough that a 401 still reaches the popup well within 50 ms."""
+LINGER_S = 0.035
+"""How long a 401 waits for others to share its delivery: short enough that it still reaches
+the popup well within 50 ms."""
 
 
 def _encoded(batch: list[dict[str, Any]]) -> tuple[bytes, int]:
@@ -88,7 +88,8 @@ class Sender:
         self._token: str | None = None
         """Read once, and again only when the service refuses it or there was none."""
         self._linger_s = linger_s
-        self._last_delivery = float("-inf")
+        self._waiting_since = float("-inf")
+        """When the oldest exchange not yet in a delivery was queued (monotonic)."""
         self._buffer: deque[dict[str, Any]] = deque()
         self._capacity = capacity
         self._cond = threading.Condition()
@@ -108,6 +109,8 @@ class Sender:
             # The item being posted is no longer waiting: it neither counts against the
             # capacity nor is dropped (it would be delivered all the same, and counted twice).
             in_flight = min(self._in_flight, len(self._buffer))
+            if len(self._buffer) == in_flight:
+                self._waiting_since = time.monotonic()
             if len(self._buffer) - in_flight >= self._capacity:
                 del self._buffer[in_flight]
                 self.stats.dropped_overflow += 1
@@ -155,14 +158,13 @@ class Sender:
                 self._cond.wait_for(lambda: self._buffer or self._stopping)
                 if not self._buffer:
                     return
-                linger = self._last_delivery + self._linger_s - time.monotonic()
+                linger = self._waiting_since + self._linger_s - time.monotonic()
                 if linger > 0 and not self._stopping:
                     self._cond.wait_for(lambda: self._stopping or len(self._buffer) >= _BATCH, timeout=linger)
                 # Everything waiting goes in one delivery (up to a batch): a burst of 401s
                 # costs the service a few requests and transactions, not one each.
                 batch = list(itertools.islice(self._buffer, _BATCH))
                 self._in_flight = len(batch)
-            self._last_delivery = time.monotonic()
             body, taken = _encoded(batch)
             if taken < len(batch):
                 with self._cond:  # the rest waits for the next delivery
