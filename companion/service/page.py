@@ -48,6 +48,14 @@ def _quote(text: str) -> str:
     return quote(text, safe="")
 
 
+def _sign_in_page(challenge: str) -> web.Response:
+    """How to open the page, as a 401 with its challenge."""
+    return web.Response(
+        status=401, body=_static("signin.html"), content_type="text/html", charset="utf-8",
+        headers={**_PAGE_HEADERS, "WWW-Authenticate": challenge},
+    )  # fmt: skip
+
+
 def _signed_in(request: web.Request) -> bool:
     return request.app[SESSIONS].valid(request.cookies.get(cookie_name(request.url.port)))
 
@@ -57,13 +65,7 @@ async def page(request: web.Request) -> web.Response:
     """The event list, for a signed-in browser; otherwise how to sign in (a 401, as the
     companion is itself a well-behaved 401 server)."""
     if not _signed_in(request):
-        return web.Response(
-            status=401,
-            body=_static("signin.html"),
-            content_type="text/html",
-            charset="utf-8",
-            headers={**_PAGE_HEADERS, "WWW-Authenticate": 'Bearer realm="401-companion"'},
-        )
+        return _sign_in_page('Bearer realm="401-companion"')
     return web.Response(body=_static("index.html"), content_type="text/html", charset="utf-8", headers=_PAGE_HEADERS)
 
 
@@ -81,13 +83,7 @@ async def login(request: web.Request) -> web.Response:
     neither the address bar nor the history."""
     session = request.app[SESSIONS].redeem(request.query.get("code", ""))
     if session is None:
-        return web.Response(
-            status=401,
-            body=_static("signin.html"),
-            content_type="text/html",
-            charset="utf-8",
-            headers={**_PAGE_HEADERS, "WWW-Authenticate": 'Bearer realm="401-companion", error="invalid_token"'},
-        )
+        return _sign_in_page('Bearer realm="401-companion", error="invalid_token"')
     site = request.query.get("site", "")
     target = "/" + (f"?site={_quote(site[:253])}" if site else "")
     response = web.Response(status=303, headers={"Location": target, "Referrer-Policy": "no-referrer"})
