@@ -1,7 +1,9 @@
 """Recent events in one SQLite file, behind asyncio.
 
 One thread owns every write, another serves reads (WAL lets them run side by side), so the
-event loop never blocks on the disk. Only redacted events reach this module.
+event loop never blocks on the disk. Only redacted events reach this module. How an event
+is laid out in a row is `rows.py`; the tables and their history, `schema.py`; the filters,
+`query.py`.
 """
 
 from __future__ import annotations
@@ -15,23 +17,23 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from companion.errors import StoreError
-from companion.net.sites import site_of
+from companion.service import schema
 from companion.service.models import Event
+from companion.service.query import EventQuery, QueryError, matching_sql, micros, select_sql, with_site
+from companion.service.rows import SUMMARY_COLUMNS, Packer, summary_of_row, time_text
 
-__all__ = ["DB_FILE", "DEFAULT_RETENTION", "Retention", "Store", "move_aside"]
+__all__ = ["DB_FILE", "DEFAULT_RETENTION", "Page", "Retention", "Store", "move_aside", "read_events_file"]
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "events.sqlite3"
-SCHEMA_VERSION = 2
-"""2: `site` and `initiator_site` (registrable domains), indexed, so that a site's events are
-found without reading every row."""
+SCHEMA_VERSION = schema.SCHEMA_VERSION
 DEFAULT_KEEP = 10_000
 DEFAULT_KEEP_DAYS = 30.0
 
@@ -47,59 +49,25 @@ class Retention:
 
 DEFAULT_RETENTION = Retention()
 
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing: each event as JSON text (whole, or its summary), and the id to
+    pass as `before=` for the next page (None on the last)."""
+
+    events: list[str]
+    next: str | None
+
+    def as_json(self) -> str:
+        """`{"events": [...], "next": ...}`, the API's answer."""
+        return f'{{"events":[{",".join(self.events)}],"next":{json.dumps(self.next)}}}'
+
+
 T = TypeVar("T")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    flow_id TEXT UNIQUE,
-    time TEXT NOT NULL,
-    host TEXT NOT NULL,
-    initiator_host TEXT,
-    status INTEGER NOT NULL,
-    cause TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_host ON events(host);
-CREATE INDEX IF NOT EXISTS events_initiator_host ON events(initiator_host);
-"""
-_SITE_COLUMNS = """
-CREATE INDEX IF NOT EXISTS events_site ON events(site, seq);
-CREATE INDEX IF NOT EXISTS events_initiator_site ON events(initiator_site, seq);
-"""
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _recent_query(site: str | None, limit: int, indexed: bool = True) -> tuple[str, list[Any]]:
-    """Newest first; `site` matches the host or the initiator's host, subdomains included.
-    Indexed (schema 2): only the rows of the asked host's registrable domain are looked at."""
-    sql = "SELECT body FROM events"
-    args: list[Any] = []
-    if site:
-        site = site.lower().strip(".")
-        like = "%." + _escape_like(site)
-        if indexed:
-            registrable = site_of(site)
-            sql += (
-                " WHERE (site = ? AND (host = ? OR host LIKE ? ESCAPE '\\'))"
-                " OR (initiator_site = ? AND (initiator_host = ? OR initiator_host LIKE ? ESCAPE '\\'))"
-            )
-            args += [registrable, site, like, registrable, site, like]
-        else:
-            sql += (
-                " WHERE host = ? OR host LIKE ? ESCAPE '\\'"
-                " OR initiator_host = ? OR initiator_host LIKE ? ESCAPE '\\'"
-            )
-            args += [site, like, site, like]
-    return sql + " ORDER BY seq DESC LIMIT ?", [*args, limit]
 
 
 class Store:
-    """`await Store.open(data_dir)`, then `add`, `recent`, `get`, `clear`, `close`."""
+    """`await Store.open(data_dir)`, then `add`, `page`, `get`, `delete`, `stats`, `close`."""
 
     def __init__(self, path: Path, retention: Retention = DEFAULT_RETENTION):
         self.path = path
@@ -107,6 +75,7 @@ class Store:
         self.keep = retention.keep
         self.unreadable = 0
         """Rows skipped because they could not be read back, since the store opened."""
+        self._packer = Packer({})
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="store-write")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="store-read")
         self._local = threading.local()
@@ -118,15 +87,7 @@ class Store:
         await store._write(store._prune)
         return store
 
-    def _prune(self, conn: sqlite3.Connection) -> None:
-        """Drop what the retention no longer keeps: past the count, then past the age."""
-        with conn:
-            last = conn.execute("SELECT MAX(seq) FROM events").fetchone()[0]
-            if last is not None:
-                conn.execute("DELETE FROM events WHERE seq <= ?", (last - self.keep,))
-            if self.retention.keep_days > 0:
-                cutoff = datetime.now(UTC) - timedelta(days=self.retention.keep_days)
-                conn.execute("DELETE FROM events WHERE time < ?", (cutoff.isoformat(),))
+    # --- the connection and its threads ---------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -145,10 +106,7 @@ class Store:
 
     def _explain(self, exc: sqlite3.Error) -> str:
         if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in str(exc) or "malformed" in str(exc)):
-            return (
-                f"{self.path} is not a readable SQLite database ({exc}). Nothing was changed; "
-                f"{_MOVE_ASIDE}."
-            )
+            return f"{self.path} is not a readable SQLite database ({exc}). Nothing was changed; {_MOVE_ASIDE}."
         return f"the event store {self.path} failed: {exc}"
 
     async def _run(self, pool: ThreadPoolExecutor, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -176,122 +134,202 @@ class Store:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} was written by a newer 401 Companion (schema {version}); "
-                "upgrade, or use another --data-dir"
+                f"{self.path} was written by a newer 401 Companion (schema {version}); upgrade, or use another --data-dir"
             )
         with conn:
-            conn.executescript(_SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
-            if "site" not in columns:  # a store of schema 1: the sites are worked out once
-                conn.execute("ALTER TABLE events ADD COLUMN site TEXT")
-                conn.execute("ALTER TABLE events ADD COLUMN initiator_site TEXT")
-                rows = conn.execute("SELECT seq, host, initiator_host FROM events").fetchall()
-                conn.executemany(
-                    "UPDATE events SET site = ?, initiator_site = ? WHERE seq = ?",
-                    [(site_of(host), site_of(initiator) if initiator else None, seq) for seq, host, initiator in rows],
-                )
-            conn.executescript(_SITE_COLUMNS)
+            self.unreadable += schema.migrate(conn, version) if version < SCHEMA_VERSION else 0
+            schema.create(conn)
+            current = schema.register_dictionary(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._packer = Packer(schema.dictionaries(conn), current)
+        if version and version < SCHEMA_VERSION:  # the old rows' room handed back, the WAL emptied
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _prune(self, conn: sqlite3.Connection) -> None:
+        """Drop what the retention no longer keeps: past the count, then past the age."""
+        with conn:
+            last = conn.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+            if last is not None:
+                conn.execute("DELETE FROM events WHERE seq <= ?", (last - self.keep,))
+            if self.retention.keep_days > 0:
+                cutoff = datetime.now(UTC) - timedelta(days=self.retention.keep_days)
+                conn.execute("DELETE FROM events WHERE at < ?", (micros(cutoff),))
+
+    # --- writing --------------------------------------------------------------------------
 
     async def add(self, event: Event, body: str | None = None) -> tuple[Event, bool]:
-        """Store an event (`body`: its JSON, when the caller has it already); answer it and
-        True, or, for an exchange already stored (the addon delivers at least once, and
-        retries when an answer is lost), the stored one and False."""
-        (created,) = await self.add_many([(event, body if body is not None else event.model_dump_json())])
-        if created:
-            return event, True
-        flow_id = event.exchange.flow_id if event.exchange else None
-        stored: str = await self._read(lambda conn: conn.execute("SELECT body FROM events WHERE flow_id = ?", (flow_id,)).fetchone()[0])
-        return Event.model_validate_json(stored), False
+        """Store an event; answer it and True, or, for an exchange already stored (the addon
+        delivers at least once, and retries when an answer is lost), the stored one and
+        False. (`body`, the event's JSON, is accepted for the callers that have it.)"""
+        (created,) = await self.add_many([(event, body or "")])
+        if created or event.exchange is None:
+            return event, created
+        flow_id = event.exchange.flow_id
+        seq = await self._read(lambda conn: conn.execute("SELECT seq FROM events WHERE flow_id = ?", (flow_id,)).fetchone())
+        stored = (await self.events_by_seq([seq[0]])) if seq else []
+        return (stored[0] if stored else event), False
 
     async def add_many(self, events: list[tuple[Event, str]]) -> list[bool]:
         """Store `(event, its JSON)` pairs in one transaction; for each, whether it is new (an
         exchange already stored is not stored again)."""
-        rows = [
-            (e.id, e.exchange.flow_id if e.exchange else None, e.time.isoformat(), e.host, e.initiator_host, e.status,
-             e.diagnosis.cause, body, site_of(e.host), site_of(e.initiator_host) if e.initiator_host else None)
-            for e, body in events
-        ]  # fmt: skip
 
         def insert(conn: sqlite3.Connection) -> list[bool]:
-            created = []
             with conn:
-                for row in rows:
-                    cur = conn.execute(
-                        "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body, site, initiator_site)"
-                        " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(flow_id) DO NOTHING",
-                        row,
-                    )
-                    created.append(cur.rowcount == 1)
-                last = cur.lastrowid if rows else None
-            if last and last // 100 != (last - len(rows)) // 100:  # prune now and then, not on every insert
+                created = [schema.insert(conn, self._packer, event) for event, _ in events]
+                last = conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0
+            if last // 100 != (last - sum(created)) // 100:  # prune now and then, not on every insert
                 self._prune(conn)
             return created
 
         return await self._write(insert)
 
+    async def delete(self, event_id: str) -> int:
+        """Remove one event (1), or nothing when there is none with that id (0)."""
+        return await self._write(lambda conn: self._deleted(conn, "DELETE FROM events WHERE id = ?", [event_id]))
+
+    async def delete_matching(self, query: EventQuery) -> int:
+        """Remove every event the filters match (all of them when none is set)."""
+        if not query.filtered:
+            return await self.clear()
+        sql, args = matching_sql(query)
+        return await self._write(lambda conn: self._deleted(conn, f"DELETE FROM events WHERE seq IN ({sql})", args))
+
+    async def clear(self) -> int:
+        return await self._write(lambda conn: self._deleted(conn, "DELETE FROM events", []))
+
+    @staticmethod
+    def _deleted(conn: sqlite3.Connection, sql: str, args: list[Any]) -> int:
+        with conn:
+            deleted = conn.execute(sql, args).rowcount
+        if deleted:
+            # The write-ahead log still holds the deleted pages as they were: fold it in and empty
+            # it (retried while a reader finishes; the reads here are short).
+            for _ in range(50):
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    break
+                time.sleep(0.01)
+            else:
+                log.warning("the event store's write-ahead log could not be emptied after a delete; it is at the next")
+        return deleted
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def page(self, query: EventQuery) -> Page:
+        """The newest `query.limit` events the filters match (older than `query.before`),
+        whole or as summaries. A row that cannot be read back (written by a bug, or damaged)
+        is skipped and counted: one event never takes the whole list down."""
+        rows, following = await self._page_rows(query)
+        if query.summary:
+            return Page([_compact(summary_of_row(row)) for row in rows], following)
+        texts = []
+        for row in await self._whole_rows([row[0] for row in rows]):
+            try:
+                texts.append(self._packer.event_json(row))
+            except ValueError:
+                self._skipped()
+        return Page(texts, following)
+
+    async def matching(self, query: EventQuery, total: int | None = None) -> list[int]:
+        """The row numbers of every event the filters match (the newest `total`), newest
+        first: what an export walks, a slice at a time, with `events_by_seq`."""
+        count = total if total is not None else 2**62
+        return await self._read(lambda conn: [row[0] for row in self._select(conn, query, count, "seq")])
+
+    async def _page_rows(self, query: EventQuery) -> tuple[list[tuple[Any, ...]], str | None]:
+        """The summary columns of a page's rows, and the id that starts the next page."""
+
+        def select(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            return self._select(conn, query, query.limit + 1)
+
+        rows = await self._read(select)
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        return rows, (rows[-1][1] if more and rows else None)
+
+    def _select(self, conn: sqlite3.Connection, query: EventQuery, count: int, columns: str = SUMMARY_COLUMNS) -> list[tuple[Any, ...]]:
+        before = None
+        if query.before:
+            found = conn.execute("SELECT at, seq FROM events WHERE id = ?", (query.before,)).fetchone()
+            if found is None:
+                raise QueryError("before must be the id of a stored event (the `next` of the previous page); that one is gone: start again from the newest")
+            before = (found[0], found[1])
+        sql, args = select_sql(query, before, columns, count)
+        return conn.execute(sql, args).fetchall()
+
+    async def _events_by_id(self, ids: list[str]) -> list[Event]:
+        rows = await self._read(lambda conn: _seqs_of(conn, ids))
+        return await self.events_by_seq(rows)
+
+    async def _whole_rows(self, seqs: list[int]) -> list[tuple[Any, ...]]:
+        """The rows of these events with their packed part, in the order asked (those deleted
+        meanwhile left out)."""
+        if not seqs:
+            return []
+
+        def select(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            marks = ",".join("?" * len(seqs))
+            return conn.execute(f"{_WHOLE} WHERE e.seq IN ({marks})", seqs).fetchall()
+
+        by_seq = {row[0]: row for row in await self._read(select)}
+        return [by_seq[seq] for seq in seqs if seq in by_seq]
+
+    async def events_by_seq(self, seqs: list[int]) -> list[Event]:
+        """Whole events, validated, in the order asked; the unreadable skipped and counted."""
+        events = []
+        for row in await self._whole_rows(seqs):
+            try:
+                events.append(self._packer.event(row))
+            except ValueError:
+                self._skipped()
+        return events
+
+    def _skipped(self) -> None:
+        self.unreadable += 1
+        log.warning("an event in the store cannot be read back and was skipped")
+
+    async def recent(self, site: str | None = None, limit: int = 50) -> list[Event]:
+        """Newest first; `site` matches the host or the initiator's host, subdomains included."""
+        query = with_site(EventQuery(), site, limit)
+        rows = await self._read(lambda conn: self._select(conn, query, limit))
+        return await self.events_by_seq([row[0] for row in rows])
+
+    async def get(self, event_id: str) -> Event | None:
+        events = await self._events_by_id([event_id])
+        return events[0] if events else None
+
+    async def count(self) -> int:
+        return await self._read(lambda conn: conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
     async def stats(self) -> dict[str, Any]:
-        """Counts by cause and by site, the store's size on disk and what it keeps."""
+        """Counts (all, today since local midnight, the last 24 hours, by cause, by site), the
+        store's size on disk and what it keeps."""
+        now = datetime.now(UTC)
+        midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
 
         def count(conn: sqlite3.Connection) -> dict[str, Any]:
-            by_cause = dict(conn.execute("SELECT cause, COUNT(*) FROM events GROUP BY cause ORDER BY 2 DESC"))
-            by_host = conn.execute("SELECT host, COUNT(*) FROM events GROUP BY host").fetchall()
-            total = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-            return {"events": total, "by_cause": by_cause, "by_host": by_host}
+            def since(start: datetime) -> int:
+                return int(conn.execute("SELECT COUNT(*) FROM events WHERE at >= ?", (micros(start),)).fetchone()[0])
+
+            return {
+                "events": conn.execute("SELECT COUNT(*) FROM events").fetchone()[0],
+                "today": since(midnight),
+                "today_since": time_text(micros(midnight)),
+                "last_24h": since(now - timedelta(hours=24)),
+                "by_cause": dict(conn.execute("SELECT cause, COUNT(*) FROM events GROUP BY cause ORDER BY 2 DESC, 1")),
+                "by_site": dict(conn.execute("SELECT site, COUNT(*) FROM events GROUP BY site ORDER BY 2 DESC, 1")),
+            }
 
         found = await self._read(count)
-        by_site: dict[str, int] = {}
-        for host, n in found.pop("by_host"):
-            site = site_of(host)
-            by_site[site] = by_site.get(site, 0) + n
         size = sum(f.stat().st_size for f in self.path.parent.glob(DB_FILE + "*") if f.is_file() and ".damaged-" not in f.name)
         return {
             **found,
-            "by_site": dict(sorted(by_site.items(), key=lambda item: -item[1])),
             "store": {
                 "path": str(self.path), "bytes": size, "keep": self.keep, "keep_days": self.retention.keep_days,
                 "unreadable_rows_skipped": self.unreadable,
             },
-        }
-
-    async def recent(self, site: str | None = None, limit: int = 50) -> list[Event]:
-        """Newest first; `site` matches the host or the initiator's host, subdomains included.
-        A row that cannot be read back (written by a bug, or damaged) is skipped and logged:
-        one event never takes the whole list down."""
-        sql, args = _recent_query(site, limit)
-
-        def select(conn: sqlite3.Connection) -> list[str]:
-            return [r[0] for r in conn.execute(sql, args)]
-
-        events = []
-        for body in await self._read(select):
-            event = _readable(body)
-            if event is not None:
-                events.append(event)
-            else:
-                self.unreadable += 1
-        return events
-
-    async def get(self, event_id: str) -> Event | None:
-        def select(conn: sqlite3.Connection) -> str | None:
-            row = conn.execute("SELECT body FROM events WHERE id = ?", (event_id,)).fetchone()
-            return row[0] if row else None
-
-        body = await self._read(select)
-        return _readable(body) if body else None
-
-    async def clear(self) -> int:
-        def delete(conn: sqlite3.Connection) -> int:
-            with conn:
-                deleted = conn.execute("DELETE FROM events").rowcount
-            # The write-ahead log still holds the deleted pages: fold it in and empty it.
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return deleted
-
-        return await self._write(delete)
-
-    async def count(self) -> int:
-        return await self._read(lambda conn: conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        }  # fmt: skip
 
     async def close(self) -> None:
         def close_local() -> None:
@@ -303,6 +341,24 @@ class Store:
         for pool in (self._writer, self._reader):
             await asyncio.get_running_loop().run_in_executor(pool, close_local)
             pool.shutdown(wait=True)
+
+
+_WHOLE = (
+    f"SELECT {', '.join('e.' + c.strip() for c in SUMMARY_COLUMNS.split(','))}, r.packed_with, r.rest"
+    " FROM events e LEFT JOIN event_rest r ON r.seq = e.seq"
+)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _seqs_of(conn: sqlite3.Connection, ids: list[str]) -> list[int]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    found = dict(conn.execute(f"SELECT id, seq FROM events WHERE id IN ({marks})", ids).fetchall())
+    return [found[i] for i in ids if i in found]
 
 
 _MOVE_ASIDE = "move the file aside to start with an empty history (`--reset-store` does it for you)"
@@ -332,25 +388,33 @@ def _create_private(path: Path) -> None:
         pass  # sqlite3.connect says what is wrong, in the store's words
 
 
-def _readable(body: str) -> Event | None:
-    try:
-        return Event.model_validate_json(body)
-    except ValueError:
-        log.warning("an event in the store cannot be read back and was skipped")
-        return None
-
-
-def read_events_file(path: Path, site: str | None, limit: int) -> list[dict[str, Any]]:
-    """Read events straight from a store file (for `companion events` when no service runs)."""
+def read_events_file(path: Path, site: str | None, limit: int, query: EventQuery | None = None) -> list[dict[str, Any]]:
+    """Whole events straight from a store file, read-only, newest first (for `companion
+    events` when no service runs). `query` adds the API's other filters (a store of schema 3;
+    an older one, not yet opened by a newer service, is filtered by site only). A row that
+    cannot be read back is skipped."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {path}: {exc}") from exc
     try:
-        # Read-only: a store of schema 1 (not yet opened by a newer service) has no site columns.
-        indexed = conn.execute("PRAGMA user_version").fetchone()[0] >= 2
-        sql, args = _recent_query(site, limit, indexed)
-        return [json.loads(r[0]) for r in conn.execute(sql, args)]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < 3:
+            sql, args = schema.legacy_query(site, limit, indexed=version >= 2)
+            return schema.legacy_rows(conn.execute(sql, args).fetchall())
+        packer = Packer(schema.dictionaries(conn))
+        wanted = replace(query or EventQuery(), limit=limit)
+        if site:
+            wanted = with_site(wanted, site, limit)
+        sql, args = select_sql(wanted, None, "seq", limit)
+        found = []
+        for (seq,) in conn.execute(sql, args).fetchall():
+            row = conn.execute(f"{_WHOLE} WHERE e.seq = ?", (seq,)).fetchone()
+            try:
+                found.append(json.loads(packer.event_json(row)))
+            except (ValueError, TypeError):
+                continue  # cannot be read back: skipped, as the service does
+        return found
     except sqlite3.Error as exc:
         raise StoreError(f"cannot read {path}: {exc}") from exc
     finally:

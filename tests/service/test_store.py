@@ -1,3 +1,4 @@
+import json
 import sqlite3
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 from companion.diagnosis.models import Diagnosis
 from companion.errors import StoreError
 from companion.service.models import Event
+from companion.service.query import EventQuery, parse_query
 from companion.service.store import DB_FILE, Retention, Store, read_events_file
 from tests.conftest import ROOT, free_port, stop, wait_port
 
@@ -123,19 +125,36 @@ async def test_the_store_files_are_the_users_alone(tmp_path: Path):
     assert set(modes) >= {DB_FILE, DB_FILE + "-wal"} and set(modes.values()) == {0o600}, modes
 
 
-async def test_one_unreadable_row_never_takes_the_list_down(tmp_path: Path):
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE event_rest SET rest = X'789c0011223344' WHERE seq = (SELECT seq FROM events WHERE id = 'bad')",
+        "UPDATE event_rest SET rest = substr(rest, 1, 20) WHERE seq = (SELECT seq FROM events WHERE id = 'bad')",
+        "UPDATE event_rest SET packed_with = 999 WHERE seq = (SELECT seq FROM events WHERE id = 'bad')",
+        "DELETE FROM event_rest WHERE seq = (SELECT seq FROM events WHERE id = 'bad')",
+    ],
+    ids=["not-deflate", "cut-short", "unknown-dictionary", "rest-missing"],
+)
+async def test_one_unreadable_row_never_takes_the_list_down(tmp_path: Path, damage: str):
     """A row that cannot be read back (written by a bug, or damaged) is skipped and counted;
-    the others are listed."""
+    the others are listed, and its summary (the columns) still is."""
     store = await Store.open(tmp_path)
     await store.add(event(1, "api.example.com"))
+    bad = event(2, "api.example.com")
+    bad.id = "bad"
+    await store.add(bad)
     with sqlite3.connect(tmp_path / DB_FILE) as conn:
-        conn.execute(
-            "INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body) VALUES (?,?,?,?,?,?,?,?)",
-            ("bad", "f-bad", datetime.now(UTC).isoformat(), "api.example.com", None, 401, "unknown", '{"id": "bad", "diagnosis": ' + "[" * 5000),
-        )
+        conn.execute(damage)
     found = await store.recent()
     assert [e.id for e in found] == ["e1"] and store.unreadable == 1
     assert await store.get("bad") is None
+    whole = await store.page(EventQuery())
+    assert [json.loads(e)["id"] for e in whole.events] == ["e1"]
+    summaries = await store.page(EventQuery(summary=True))
+    assert [json.loads(e)["id"] for e in summaries.events] == ["bad", "e1"]
+    assert [e["id"] for e in read_events_file(tmp_path / DB_FILE, None, 10)] == ["e1"]
+    stats = await store.stats()
+    assert stats["store"]["unreadable_rows_skipped"] == 3
     await store.close()
 
 
@@ -222,3 +241,71 @@ async def test_a_store_of_schema_1_is_carried_over(tmp_path: Path):
     assert await store.recent(site="other.example") == []
     await store.close()
     assert [e["id"] for e in read_events_file(tmp_path / DB_FILE, "www.shop.example", 10)] == ["e7"]
+
+
+_SCHEMA_2 = """
+CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, flow_id TEXT UNIQUE, time TEXT NOT NULL,
+    host TEXT NOT NULL, initiator_host TEXT, status INTEGER NOT NULL, cause TEXT NOT NULL, body TEXT NOT NULL,
+    site TEXT, initiator_site TEXT);
+CREATE INDEX events_host ON events(host);
+CREATE INDEX events_initiator_host ON events(initiator_host);
+CREATE INDEX events_site ON events(site, seq);
+CREATE INDEX events_initiator_site ON events(initiator_site, seq);
+PRAGMA user_version = 2;
+"""
+
+
+def _schema_2_store(path: Path, events: list[Event], unreadable: str) -> None:
+    """A store as the companion of schema 2 wrote it: the whole event as JSON in each row."""
+    from companion.net.sites import site_of
+
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_SCHEMA_2)
+        rows = [(e.id, f"flow-{e.id}", e.time.isoformat(), e.host, e.initiator_host, e.status, e.diagnosis.cause, e.model_dump_json(),
+                 site_of(e.host), site_of(e.initiator_host) if e.initiator_host else None) for e in events]  # fmt: skip
+        rows.insert(1, ("bad", "flow-bad", NOW.isoformat(), "api.example.com", None, 401, "unknown", unreadable, "example.com", None))
+        conn.executemany("INSERT INTO events (id, flow_id, time, host, initiator_host, status, cause, body, site, initiator_site) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+async def test_a_store_of_schema_2_is_carried_over(tmp_path: Path):
+    """Events a previous version stored are all there after the upgrade, in the same order,
+    found by every filter; one it could not read back is counted, and its text is gone from
+    the files. The CLI reads the file before and after, without a service."""
+    path = tmp_path / DB_FILE
+    old = [event(1, "api.shop.example", "www.shop.example", cause="expired_token"), event(2, "cdn.other.example"), event(3, "shop.example")]
+    _schema_2_store(path, old, '{"id": "bad", "url": "PLANTED-unreadable-7c1e", "diagnosis": ' + "[" * 3000)
+    assert [e["id"] for e in read_events_file(path, "shop.example", 10)] == ["e3", "e1"]
+    store = await Store.open(tmp_path)
+    assert store.unreadable == 1
+    assert [e.id for e in await store.recent()] == ["e3", "e2", "e1"]
+    assert [e.id for e in await store.recent(site="www.shop.example")] == ["e1"]
+    assert (await store.get("e1")) == old[0]
+    page = await store.page(parse_query({"cause": "expired_token", "fields": "summary"}))
+    assert [json.loads(e)["id"] for e in page.events] == ["e1"]
+    await store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert not [f.name for f in tmp_path.glob(DB_FILE + "*") if b"PLANTED-unreadable-7c1e" in f.read_bytes()]
+    assert [e["id"] for e in read_events_file(path, None, 10, parse_query({"cause": "expired_token"}))] == ["e1"]
+    assert [e["id"] for e in read_events_file(path, "other.example", 10)] == ["e2"]
+
+
+async def test_an_event_takes_under_2_kb_on_disk(tmp_path: Path):
+    """Issue 9: a store of many events stays small (the database, WAL and SHM together)."""
+    from companion.service.pipeline import _storable
+    from tests.service.test_api import exchange
+
+    store = await Store.open(tmp_path, Retention(keep=10_000, keep_days=0))
+    count = 2000
+    for start in range(0, count, 500):
+        batch = [
+            _storable(exchange(flow_id=f"f{n}", host=f"api.site{n % 50}.example", url=f"https://api.site{n % 50}.example/v1/items/{n}",
+                               request={"headers": [["Accept", "application/json"], ["Authorization", "[redacted: 40 chars]"]],
+                                        "credentials": [{"source": "request.authorization", "scheme": "Bearer", "length": 33, "fingerprint": f"{n:012x}"}]}))
+            for n in range(start, start + 500)
+        ]  # fmt: skip
+        await store.add_many(batch)
+    assert await store.count() == count
+    await store.close()
+    size = sum(f.stat().st_size for f in tmp_path.glob(DB_FILE + "*"))
+    assert size / count < 2048, f"{size / count:.0f} bytes per event"
