@@ -17,7 +17,7 @@ from pathlib import Path
 import companion
 from companion import cli_events
 from companion.cli_api import Service
-from companion.cli_text import moment, shown
+from companion.cli_text import moment, moment_until, shown
 from companion.config import DEFAULT_API_PORT, DEFAULT_PROXY_PORT, default_data_dir, ensure_data_dir, load_or_create_token
 from companion.errors import CompanionError
 
@@ -164,7 +164,7 @@ def _filters(suppress: bool = False) -> argparse.ArgumentParser:
     group.add_argument("--status", type=int, choices=[401, 407], default=default, help="401 (the site) or 407 (a proxy)")
     when = "ISO 8601 (2026-11-23, 2026-11-23T21:00, …Z) or 30m, 1h, 2d, 1w, today, yesterday"
     group.add_argument("--since", type=moment, default=default, metavar="WHEN", help=f"at or after: {when}")
-    group.add_argument("--until", type=moment, default=default, metavar="WHEN", help="at or before, the same forms")
+    group.add_argument("--until", type=moment_until, default=default, metavar="WHEN", help="at or before, the same forms; a day (a date, today, yesterday) counts whole")
     group.add_argument("-q", dest="q", default=default, metavar="TEXT", help="this text in the URL, the cause's title or the summary")
     return filters
 

@@ -59,7 +59,7 @@ def _described(filters: dict[str, Any]) -> str:
 
 
 def _matches(event: dict[str, Any], args: argparse.Namespace) -> bool:
-    """The API's filters, for events read from the store file when no service runs."""
+    """Whether an event read from a store file matches the filters, as the API would say."""
     diagnosis = event.get("diagnosis", {})
     if args.cause and diagnosis.get("cause") != args.cause:
         return False
@@ -76,16 +76,19 @@ def _matches(event: dict[str, Any], args: argparse.Namespace) -> bool:
 
 
 def _from_store(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The newest events of the store file, read-only, for when the companion is not running."""
+    """The newest events of the store file, read-only, for when the companion is not running:
+    the API's own filters, run by the store's reader on the file."""
+    from companion.service.query import parse_query
     from companion.service.store import DB_FILE, read_events_file
 
     path = args.data_dir / DB_FILE
     if not path.exists():
         return []
-    narrowed = args.cause or args.status or args.since or args.until or args.q
-    # Filters the file's reader does not know are applied here, over the whole history.
-    rows = read_events_file(path, args.site, 10_000_000 if narrowed else args.limit)
-    return [{k: v for k, v in e.items() if k != "exchange"} for e in rows if _matches(e, args)][: args.limit]
+    query = parse_query({key: str(value) for key, value in _filters(args).items()})
+    rows = read_events_file(path, args.site, args.limit, query)
+    # A store no newer service has opened yet (schema 1 or 2) is read by site only: the other
+    # filters are checked here, so that the list may be short but never wrong.
+    return [{k: v for k, v in e.items() if k != "exchange"} for e in rows if _matches(e, args)]
 
 
 def _pages(service: Service, filters: dict[str, Any], summary: bool) -> Iterator[dict[str, Any]]:

@@ -9,9 +9,9 @@ import re
 import shutil
 import sys
 import textwrap
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-__all__ = ["api_time", "moment", "one_line", "printed_time", "shown", "width", "wrapped"]
+__all__ = ["api_time", "moment", "moment_until", "one_line", "printed_time", "shown", "width", "wrapped"]
 
 # Control characters and bidirectional overrides: a server's text must never move the cursor,
 # clear the screen, retitle the window or reorder what the person reads.
@@ -26,6 +26,7 @@ def shown(text: str) -> str:
 # --- times ---------------------------------------------------------------------------------
 
 _AGO = re.compile(r"(\d{1,6})\s*(s|sec|m|min|h|d|w)", re.IGNORECASE)
+_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _UNITS = {"s": "seconds", "sec": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -33,6 +34,16 @@ def moment(text: str, now: datetime | None = None) -> datetime:
     """A point in time from what a person types: `30m`, `1h`, `2d`, `1w` (that long ago),
     `today` and `yesterday` (the day's start, local time), `now`, or ISO 8601 (`2026-11-23`,
     `2026-11-23 21:00`, `2026-11-23T20:00:00Z`; without an offset, local time)."""
+    return _moment(text, now, end_of_day=False)
+
+
+def moment_until(text: str, now: datetime | None = None) -> datetime:
+    """`moment` for the end of a range: a day (`2026-11-22`, `today`, `yesterday`) is
+    included whole, so `--since yesterday --until yesterday` is all of yesterday."""
+    return _moment(text, now, end_of_day=True)
+
+
+def _moment(text: str, now: datetime | None, end_of_day: bool) -> datetime:
     now = now or datetime.now(UTC)
     word = text.strip().lower()
     ago = _AGO.fullmatch(word)
@@ -40,11 +51,19 @@ def moment(text: str, now: datetime | None = None) -> datetime:
         return now - timedelta(**{_UNITS[ago.group(2)]: int(ago.group(1))})
     if word == "now":
         return now
+    day: date | None = None
     if word in {"today", "yesterday"}:
-        midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-        day = midnight - timedelta(days=1) if word == "yesterday" else midnight
-        # The day's start by the local clock, whatever a daylight-saving change did in between.
-        return day.replace(tzinfo=None).astimezone()
+        day = now.astimezone().date() - timedelta(days=1 if word == "yesterday" else 0)
+    elif _DAY.fullmatch(word):
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            day = None
+    if day is not None:
+        if end_of_day:
+            # The last microsecond of the day by the local clock (the API's `until` includes it).
+            return datetime.combine(day + timedelta(days=1), time()).astimezone() - timedelta(microseconds=1)
+        return datetime.combine(day, time()).astimezone()
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -22,12 +22,13 @@ from pathlib import Path
 import pytest
 
 from companion.cli import main
-from companion.cli_text import moment
+from companion.cli_text import moment, moment_until
 from companion.diagnosis.catalogue import CAUSES
 from companion.diagnosis.models import Diagnosis
 from companion.service.models import Event
 from companion.service.store import Store
 from tests.conftest import ROOT, free_port, stop, wait_port
+from tests.support.testsite import make_jwt
 
 HOSTILE = "Token revoked\x1b]0;pwned\x07\x1b[2J see \u202egnp.exe"
 HOSTILE_SHOWN = "Token revoked\\x1b]0;pwned\\x07\\x1b[2J see \\u202egnp.exe"
@@ -223,11 +224,22 @@ FILTERS = [
     (["--since", "2026-11-23T10:02:00Z"], ["https://evil.test/x"]),
     (["--until", "2026-11-23T11:01:00+01:00"], ["https://api.example.com/me", "http://intranet.corp.test/wiki"]),
     (["--since", "2026-11-22", "--until", "2026-11-22 23:59"], ["http://intranet.corp.test/wiki"]),
+    (["--since", "2026-11-22", "--until", "2026-11-22"], ["http://intranet.corp.test/wiki"]),
+    (["--until", "2026-11-23T11:00:00+01:00"], ["https://api.example.com/me", "http://intranet.corp.test/wiki"]),
     (["-q", "intranet"], ["http://intranet.corp.test/wiki"]),
     (["-q", "revoked"], ["https://evil.test/x"]),
     (["--site", "example.com", "--status", "407"], []),
     ([], ["https://evil.test/x", "https://api.example.com/me", "http://intranet.corp.test/wiki"]),
 ]
+
+
+@pytest.mark.usefixtures("paris")
+@pytest.mark.parametrize(("extra", "urls"), FILTERS)
+def test_filters_narrow_the_list(capsys, served, extra, urls):
+    """Each filter, and two combined, as the API applies them (times without a zone are local)."""
+    code, out, _ = run(capsys, "events", *served.argv, "--json", *extra)
+    assert code == 0
+    assert [e["url"] for e in json.loads(out)["events"]] == urls
 
 
 @pytest.mark.usefixtures("paris")
@@ -242,6 +254,11 @@ def test_filters_narrow_the_stored_history_when_no_companion_runs(capsys, served
     code, out, err = run(capsys, "events", "--data-dir", str(copy), "--api-port", str(free_port()), "--json", *extra)
     assert code == 0, err
     assert [e["url"] for e in json.loads(out)["events"]] == urls
+
+
+def test_a_filter_that_matches_nothing_says_so(capsys, served):
+    code, out, _ = run(capsys, "events", *served.argv, "--site", "example.com", "--status", "407")
+    assert (code, out) == (0, "No 401s match (site example.com, status 407).\n")
 
 
 def test_an_unknown_cause_is_refused_with_the_nearest_id(capsys):
@@ -274,6 +291,21 @@ NOW = datetime(2026, 11, 23, 20, 30, 0, tzinfo=UTC)  # 21:30 in Paris
 )
 def test_times_a_person_types(text, expected):
     assert moment(text, NOW).astimezone(UTC).isoformat() == expected
+
+
+@pytest.mark.usefixtures("paris")
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yesterday", "2026-11-22T22:59:59.999999+00:00"),  # `--since yesterday --until yesterday`: all of it
+        ("today", "2026-11-23T22:59:59.999999+00:00"),
+        ("2026-11-22", "2026-11-22T22:59:59.999999+00:00"),
+        ("2026-11-22 12:00", "2026-11-22T11:00:00+00:00"),
+        ("1h", "2026-11-23T19:30:00+00:00"),
+    ],
+)
+def test_until_a_day_counts_the_whole_day(text, expected):
+    assert moment_until(text, NOW).astimezone(UTC).isoformat() == expected
 
 
 @pytest.mark.parametrize("text", ["last week", "1 fortnight", "2026-13-01", "-1h", "1y", ""])
@@ -462,7 +494,40 @@ def test_show_of_an_unknown_event_says_so(capsys, served):
     assert err == f"companion: no event {'0' * 32} (it may have been cleared; `companion events` lists the ids)\n"
 
 
+@pytest.mark.usefixtures("piped")
+def test_a_real_401_through_the_proxy_shows_and_exports_no_planted_secret(capsys, companion, site, tmp_path):
+    """Through the real proxy with a token, a cookie and an API key in the query: `show` and
+    both exports say they were there (redacted), never what they were."""
+    token = make_jwt(-3600)
+    planted = [token, token.rsplit(".", 1)[1], "cookie-value-4f9a2c", "apikey-77aa19e3c5"]
+    url = f"{site.origin}/bearer?api_key=apikey-77aa19e3c5"
+    headers = {"Authorization": f"Bearer {token}", "Cookie": "sid=cookie-value-4f9a2c"}
+    assert companion.through_proxy("GET", url, headers)[0] == 401
+    event = companion.wait_event(url.replace("apikey-77aa19e3c5", "REDACTED"))
+    argv = ["--data-dir", str(companion.data_dir), "--api-port", str(companion.api_port)]
+    code, out, _ = run(capsys, "events", "show", event["id"], *argv)
+    assert code == 0
+    assert "Request headers (redacted)" in out and "  Authorization: " in out and "  Cookie: " in out
+    assert f"  Cause:        {event['diagnosis']['title']} [{event['diagnosis']['cause']}]" in out
+    assert run(capsys, "events", "export", "--har", str(tmp_path / "x.har"), *argv)[0] == 0
+    assert run(capsys, "events", "export", "--json", str(tmp_path / "x.json"), *argv)[0] == 0
+    for text in (out, (tmp_path / "x.har").read_text(), (tmp_path / "x.json").read_text()):
+        assert not [secret for secret in planted if secret in text]
+
+
 # --- export --------------------------------------------------------------------------------
+
+
+def test_export_har_writes_a_private_file_that_parses(capsys, served, tmp_path):
+    target = tmp_path / "site.har"
+    code, out, _ = run(capsys, "events", "export", "--har", str(target), "--site", "example.com", *served.argv)
+    assert code == 0
+    assert out == f"Exported 1 event to {target} (HAR 1.2).\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    har = json.loads(target.read_text())
+    assert har["log"]["version"] == "1.2"
+    assert [entry["request"]["url"] for entry in har["log"]["entries"]] == ["https://api.example.com/me"]
+    assert [p.name for p in tmp_path.iterdir()] == ["site.har"]  # no draft left behind
 
 
 def test_export_over_a_file_others_could_read_leaves_it_private(capsys, served, tmp_path):
@@ -475,6 +540,41 @@ def test_export_over_a_file_others_could_read_leaves_it_private(capsys, served, 
     events = json.loads(target.read_text())["events"]
     assert [e["url"] for e in events] == ["https://evil.test/x", "https://api.example.com/me", "http://intranet.corp.test/wiki"]
     assert all(e["exchange"]["response"]["headers"] for e in events)  # whole events, not summaries
+
+
+def test_export_json_pages_through_every_event(capsys, tmp_path):
+    """More than one page of the API (500): all of them, each once."""
+    running = serve(tmp_path / "data")
+    try:
+        batch = [exchange(f"bulk-{n}", f"2026-11-23T08:{n // 60 % 60:02d}:{n % 60:02d}+00:00", f"https://bulk.example.com/{n}")
+                 for n in range(620)]  # fmt: skip
+        running.api("POST", "/api/ingest", batch[:400])
+        running.api("POST", "/api/ingest", batch[400:])
+        code, out, _ = run(capsys, "events", "export", "--json", str(tmp_path / "all.json"), *running.argv)
+    finally:
+        stop(running.proc)
+    assert code == 0 and out.startswith("Exported 620 events to ")
+    urls = [e["url"] for e in json.loads((tmp_path / "all.json").read_text())["events"]]
+    assert len(urls) == len(set(urls)) == 620
+
+
+@pytest.mark.parametrize("kind", ["--har", "--json"])
+def test_export_to_stdout_prints_the_file_alone(capsys, served, kind):
+    code, out, err = run(capsys, "events", "export", kind, "-", "--status", "407", *served.argv)
+    assert code == 0
+    parsed = json.loads(out)
+    found = parsed["log"]["entries"] if kind == "--har" else parsed["events"]
+    assert len(found) == 1
+    assert err.startswith("Exported 1 event to stdout")
+
+
+def test_export_to_a_terminal_prints_nothing_a_server_sent_raw(capsys, monkeypatch, served):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, out, _ = run(capsys, "events", "export", "--har", "-", "--site", "evil.test", *served.argv)
+    assert code == 0
+    assert "\u202e" not in out and "\x1b" not in out
+    (entry,) = json.loads(out)["log"]["entries"]
+    assert [HOSTILE] == [h["value"] for h in entry["response"]["headers"] if h["name"] == "X-Note"]
 
 
 def test_export_needs_a_file(capsys):
@@ -501,6 +601,13 @@ def test_clear_without_a_terminal_refuses_without_yes(fresh):
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "companion: not deleting 3 events without asking, and there is no terminal to ask on: pass --yes\n"
     assert len(fresh.ids()) == 3
+
+
+def test_clear_with_filters_deletes_exactly_what_they_match(capsys, fresh):
+    code, out, _ = run(capsys, "events", "clear", "--status", "407", "--yes", *fresh.argv)
+    assert (code, out) == (0, "Deleted 1 event.\n")
+    urls = [e["url"] for e in fresh.api("GET", "/api/events")["events"]]  # type: ignore[index]
+    assert urls == ["https://evil.test/x", "https://api.example.com/me"]
 
 
 def test_clear_with_nothing_matching_asks_nothing(capsys, fresh):
@@ -544,6 +651,13 @@ def test_clear_asks_once_on_a_terminal(fresh, answer, code, left):
     assert printed.startswith("Delete 3 events? [y/N] ")
     assert printed.endswith("Nothing deleted.\n" if left else "Deleted 3 events.\n")
     assert len(fresh.ids()) == left
+
+
+def test_clear_names_the_filters_it_asks_about(fresh):
+    exited, printed = _clear_on_a_terminal(fresh, b"y\n", "--site", "example.com")
+    assert exited == 0
+    assert printed.startswith("Delete 1 event (site example.com)? [y/N] ")
+    assert len(fresh.ids()) == 2
 
 
 # --- without the right companion ------------------------------------------------------------
