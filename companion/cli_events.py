@@ -30,6 +30,7 @@ __all__ = ["clear_events", "event_lines", "export_events", "list_events", "show_
 _PAGE = 500
 """The most events the API answers at once (`limit`)."""
 
+
 def _plural(count: int, what: str = "event") -> str:
     return f"{count} {what}{'' if count == 1 else 's'}"
 
@@ -141,7 +142,8 @@ def list_events(args: argparse.Namespace) -> int:
             f"{one_line(event['method'])} {one_line(event['url'])}"
         )
         lines += wrapped(head, columns, hang="    ")
-        lines += wrapped(f"{one_line(diagnosis['title'])}: {one_line(diagnosis['summary'])}", columns, "    ")
+        cause = f"{one_line(diagnosis['title'])} [{one_line(diagnosis['cause'])}]"  # the id is what --cause takes
+        lines += wrapped(f"{cause}: {one_line(diagnosis['summary'])}", columns, "    ")
     if more:
         lines.append(f"(the newest {len(events)}; more with --limit up to {_PAGE}, narrower filters, or `companion events export`)")
     print("\n".join(lines))

@@ -168,7 +168,7 @@ def _list_lines(events: list[dict], zone: str) -> list[str]:
         when = datetime.fromisoformat(e["time"])
         clock = f"{when.hour + hours:02d}:{when.minute:02d}:{when.second:02d}"
         lines.append(f"{e['id'][:12]}  {when.date()} {clock} {zone}  {e['status']}  GET {e['url']}")
-        lines.append(f"    {e['diagnosis']['title']}: {e['diagnosis']['summary']}")
+        lines.append(f"    {e['diagnosis']['title']} [{e['diagnosis']['cause']}]: {e['diagnosis']['summary']}")
     return lines
 
 
@@ -204,7 +204,7 @@ def test_the_list_is_one_line_per_line_when_piped(capsys, served):
     assert code == 0
     assert len(out.splitlines()) == 2 * 3
     for event in served.api("GET", "/api/events")["events"]:  # type: ignore[index]
-        assert f"    {event['diagnosis']['title']}: " in out
+        assert f"    {event['diagnosis']['title']} [{event['diagnosis']['cause']}]: " in out
 
 
 @pytest.mark.usefixtures("piped")
@@ -370,9 +370,9 @@ def test_events_read_the_store_when_no_service_runs(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         "e1  2026-11-23 11:00:01 CET  401  GET https://api.other.org/me",
-        "    Expired: The token for api.other.org expired.",
+        "    Expired [expired_token]: The token for api.other.org expired.",
         "e0  2026-11-23 11:00:00 CET  401  GET https://api.example.com/me",
-        "    Expired: The token for api.example.com expired.",
+        "    Expired [expired_token]: The token for api.example.com expired.",
     ]
     assert err == f"(no companion is running on port {port}: read from the stored history)\n"
 
