@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -22,8 +22,12 @@ __all__ = [
     "MAX_LIMIT",
     "EventQuery",
     "QueryError",
+    "escape_like",
+    "matching_sql",
     "micros",
     "parse_query",
+    "select_sql",
+    "with_site",
 ]
 
 MAX_LIMIT = 500
@@ -57,8 +61,6 @@ class EventQuery:
     """An event's id: only events listed after it (older) match."""
     limit: int = DEFAULT_LIMIT
     summary: bool = False
-    given: tuple[str, ...] = field(default=(), compare=False)
-    """The filter parameters that were set (to tell "no filter" from "all events")."""
 
     @property
     def filtered(self) -> bool:
@@ -149,7 +151,6 @@ def _instant(name: str, text: str, end_of_day: bool) -> int:
 def parse_query(query: Mapping[str, str], *, paged: bool = True, max_limit: int = MAX_LIMIT) -> EventQuery:
     """The filters of a request's query string; raises QueryError with what is accepted.
     `paged`: `limit`, `before` and `fields` are allowed (not for a delete)."""
-    given = tuple(name for name in FILTER_NAMES if _values(query, name))
     if not paged:
         extra = [name for name in ("limit", "before", "fields") if name in query]
         if extra:
@@ -192,7 +193,6 @@ def parse_query(query: Mapping[str, str], *, paged: bool = True, max_limit: int 
         before=_one(query, "before") if paged else None,
         limit=limit,
         summary=fields == "summary",
-        given=given,
     )
 
 

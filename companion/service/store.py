@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from companion.errors import StoreError
 from companion.service import schema
 from companion.service.models import Event
 from companion.service.query import EventQuery, QueryError, matching_sql, micros, select_sql, with_site
+from companion.service.readonly import WHOLE_ROWS, read_events_file
 from companion.service.rows import SUMMARY_COLUMNS, Packer, summary_of_row, time_text
 
 __all__ = ["DB_FILE", "DEFAULT_RETENTION", "Page", "Retention", "Store", "move_aside", "read_events_file"]
@@ -270,7 +271,7 @@ class Store:
 
         def select(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
             marks = ",".join("?" * len(seqs))
-            return conn.execute(f"{_WHOLE} WHERE e.seq IN ({marks})", seqs).fetchall()
+            return conn.execute(f"{WHOLE_ROWS} WHERE e.seq IN ({marks})", seqs).fetchall()
 
         by_seq = {row[0]: row for row in await self._read(select)}
         return [by_seq[seq] for seq in seqs if seq in by_seq]
@@ -343,12 +344,6 @@ class Store:
             pool.shutdown(wait=True)
 
 
-_WHOLE = (
-    f"SELECT {', '.join('e.' + c.strip() for c in SUMMARY_COLUMNS.split(','))}, r.packed_with, r.rest"
-    " FROM events e LEFT JOIN event_rest r ON r.seq = e.seq"
-)
-
-
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -386,36 +381,3 @@ def _create_private(path: Path) -> None:
         os.chmod(path, 0o600)
     except OSError:
         pass  # sqlite3.connect says what is wrong, in the store's words
-
-
-def read_events_file(path: Path, site: str | None, limit: int, query: EventQuery | None = None) -> list[dict[str, Any]]:
-    """Whole events straight from a store file, read-only, newest first (for `companion
-    events` when no service runs). `query` adds the API's other filters (a store of schema 3;
-    an older one, not yet opened by a newer service, is filtered by site only). A row that
-    cannot be read back is skipped."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {path}: {exc}") from exc
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version < 3:
-            sql, args = schema.legacy_query(site, limit, indexed=version >= 2)
-            return schema.legacy_rows(conn.execute(sql, args).fetchall())
-        packer = Packer(schema.dictionaries(conn))
-        wanted = replace(query or EventQuery(), limit=limit)
-        if site:
-            wanted = with_site(wanted, site, limit)
-        sql, args = select_sql(wanted, None, "seq", limit)
-        found = []
-        for (seq,) in conn.execute(sql, args).fetchall():
-            row = conn.execute(f"{_WHOLE} WHERE e.seq = ?", (seq,)).fetchone()
-            try:
-                found.append(json.loads(packer.event_json(row)))
-            except (ValueError, TypeError):
-                continue  # cannot be read back: skipped, as the service does
-        return found
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot read {path}: {exc}") from exc
-    finally:
-        conn.close()
