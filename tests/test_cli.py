@@ -227,3 +227,24 @@ def test_open_on_a_companion_of_another_data_dir_says_so(capsys, served, tmp_pat
         f"companion: the companion on port {served.port} uses another data dir (not {tmp_path}); "
         "pass --data-dir with the one it was started with (or set COMPANION_DATA_DIR)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["events", "--api-port", "9401", "--site", "a.example", "export", "--har", "f.har"],
+        ["events", "export", "--har", "f.har", "--api-port", "9401", "--site", "a.example"],
+        ["events", "--site", "a.example", "export", "--api-port", "9401", "--har", "f.har"],
+    ],
+)
+def test_options_count_before_or_after_the_events_subcommand(argv):
+    """`companion events --site X export …` and `companion events export … --site X` are the same."""
+    args = build_parser().parse_args(argv)
+    assert (args.api_port, args.site, args.har, args.data_dir) == (9401, "a.example", "f.har", None)
+
+
+def test_subcommand_defaults_do_not_undo_what_was_given_before_it():
+    args = build_parser().parse_args(["events", "--utc", "--api-port", "9401", "show", "abc"])
+    assert (args.utc, args.api_port, args.id) == (True, 9401, "abc")
+    args = build_parser().parse_args(["events", "show", "abc"])
+    assert (args.utc, args.api_port) == (False, 8401)
