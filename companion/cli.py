@@ -160,7 +160,10 @@ def _filters(suppress: bool = False) -> argparse.ArgumentParser:
     filters = argparse.ArgumentParser(add_help=False)
     group = filters.add_argument_group("filters (combined: an event must match all)")
     group.add_argument("--site", default=default, metavar="HOST", help="this host or site, subdomains and the pages that called it included")
-    group.add_argument("--cause", type=_cause, default=default, metavar="ID", help="this cause id (docs/causes.md), e.g. expired_token")
+    group.add_argument(
+        "--cause", type=_cause, action="append", default=default, metavar="ID",
+        help="this cause id (docs/causes.md), e.g. expired_token; repeat it for any of several",
+    )  # fmt: skip
     group.add_argument("--status", type=int, choices=[401, 407], default=default, help="401 (the site) or 407 (a proxy)")
     when = "ISO 8601 (2026-11-23, 2026-11-23T21:00, …Z) or 30m, 1h, 2d, 1w, today, yesterday"
     group.add_argument("--since", type=moment, default=default, metavar="WHEN", help=f"at or after: {when}")

@@ -45,7 +45,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
         raise CompanionError(f"--since ({printed_time(since.isoformat())}) is after --until ({printed_time(until.isoformat())})")
     found = {
         "site": getattr(args, "site", None),
-        "cause": getattr(args, "cause", None),
+        "cause": ",".join(dict.fromkeys(args.cause)) if getattr(args, "cause", None) else None,
         "status": getattr(args, "status", None),
         "since": api_time(since) if since else None,
         "until": api_time(until) if until else None,
@@ -62,7 +62,7 @@ def _described(filters: dict[str, Any]) -> str:
 def _matches(event: dict[str, Any], args: argparse.Namespace) -> bool:
     """Whether an event read from a store file matches the filters, as the API would say."""
     diagnosis = event.get("diagnosis", {})
-    if args.cause and diagnosis.get("cause") != args.cause:
+    if args.cause and diagnosis.get("cause") not in args.cause:
         return False
     if args.status and event.get("status") != args.status:
         return False

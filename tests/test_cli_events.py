@@ -218,6 +218,7 @@ def test_a_hostile_servers_text_is_escaped_in_the_list(capsys, served):
 FILTERS = [
     (["--cause", "expired_token"], ["https://api.example.com/me"]),
     (["--cause", "proxy_auth_required"], ["http://intranet.corp.test/wiki"]),
+    (["--cause", "proxy_auth_required", "--cause", "expired_token"], ["https://api.example.com/me", "http://intranet.corp.test/wiki"]),
     (["--status", "407"], ["http://intranet.corp.test/wiki"]),
     (["--status", "401"], ["https://evil.test/x", "https://api.example.com/me"]),
     (["--since", "2026-11-23"], ["https://evil.test/x", "https://api.example.com/me"]),
