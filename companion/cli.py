@@ -219,6 +219,15 @@ def _add_events(sub: argparse._SubParsersAction) -> None:
     clear.set_defaults(func=cli_events.clear_events)
 
 
+def _add_proxy_options(parser: argparse.ArgumentParser) -> None:
+    """The proxy's port and mitmproxy's conf dir: `run` starts them, `browse` and `doctor` use them."""
+    parser.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port on 127.0.0.1 (default {DEFAULT_PROXY_PORT})")
+    parser.add_argument(
+        "--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(),
+        help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)",
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="companion", description="401 Companion: why that request got 401, and the fix.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {companion.__version__}")
@@ -239,8 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the proxy (mitmproxy with the companion's addon) and the service, until Ctrl-C. "
         "Prints the proxy's address, the CA certificate, the extension's folder and how to pair.",
     )  # fmt: skip
-    run.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port on 127.0.0.1 (default {DEFAULT_PROXY_PORT})")
-    run.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
+    _add_proxy_options(run)
     run.add_argument(
         "--set", dest="mitmproxy_options", action="append", default=[], type=_mitmproxy_option, metavar="KEY=VALUE",
         help="a mitmproxy option, repeatable (e.g. --set mode=upstream:http://corp-proxy:3128, --set ssl_insecure=true)",
@@ -289,8 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     browse.add_argument("url", nargs="?", help="the page to open (default: a blank page)")
     browse.add_argument("--browser", choices=["chromium", "chrome", "firefox"], help="which browser (default: the first found of these)")
     browse.add_argument("--headless", action="store_true", help="without a window (for scripts and tests)")
-    browse.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port (default {DEFAULT_PROXY_PORT})")
-    browse.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
+    _add_proxy_options(browse)
     browse.add_argument(
         "--browser-arg", dest="browser_args", action="append", default=[], metavar="ARG",
         help="one more command-line argument for the browser, repeatable (e.g. --browser-arg=--remote-debugging-port=9222)",
@@ -304,8 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ports, the addon's wire schema, the clock. A public site unreachable is a warning (the companion works "
         "offline). Exits 1 when a check fails.",
     )  # fmt: skip
-    doctor.add_argument("--listen-port", type=_port, default=DEFAULT_PROXY_PORT, help=f"the proxy's port (default {DEFAULT_PROXY_PORT})")
-    doctor.add_argument("--confdir", type=Path, default=Path("~/.mitmproxy").expanduser(), help="mitmproxy's conf dir, where its CA lives (default ~/.mitmproxy)")
+    _add_proxy_options(doctor)
     doctor.add_argument("--json", action="store_true", help='print {"ok": …, "checks": [{name, status, detail, fix}]}')
     doctor.set_defaults(func=_doctor)
     return parser
