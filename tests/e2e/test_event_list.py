@@ -80,13 +80,15 @@ def test_the_list_shows_every_event_with_its_cause_and_the_filters_narrow_it(chr
         # local date and time with its zone, and how long ago
         assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+", shown[0]) and "just now" in shown[0]
         summary = page.locator("#summary").inner_text()
-        assert "6 events stored" in summary
+        assert "6 events stored" in summary and "6 today" in summary
+        assert page.locator("#older").is_hidden() and page.locator("#delete-shown").is_hidden()  # one page, no filter
 
         basic = next(e for e in stored if e["url"].endswith("/basic"))
         page.select_option("select[name=cause]", basic["diagnosis"]["cause"])
         wait_rows(page, 1)
         assert basic["diagnosis"]["title"] in rows(page)[0]
         assert f"cause={basic['diagnosis']['cause']}" in page.url
+        assert page.locator("#delete-shown").is_visible()
         page.reload()  # the address keeps the view
         page.wait_for_selector("body[data-ready=true]")
         assert page.locator("select[name=cause]").input_value() == basic["diagnosis"]["cause"]
@@ -281,5 +283,24 @@ def test_the_banner_of_companion_run_links_to_the_list(chromium, companion: Comp
         page.goto(link.group(1))
         page.wait_for_selector("body[data-ready=true]")
         assert page.title() == "Events · 401 Companion"
+    finally:
+        context.close()
+
+
+def test_older_events_load_a_page_at_a_time(chromium, companion: Companion):
+    from tests.service.test_api import exchange
+
+    companion.api("DELETE", "/api/events")
+    batch = [exchange(flow_id=f"page-{n}", url=f"https://api.example.com/items/{n}", path=f"/items/{n}") for n in range(130)]
+    status, answer = companion.api("POST", "/api/ingest", body=batch)
+    assert status == 200 and answer["stored"] == 130
+    context, page = open_page(chromium, companion)
+    try:
+        wait_rows(page, 100)
+        assert "/items/129" in rows(page)[0]
+        page.click("#older")
+        wait_rows(page, 130)
+        assert "/items/0" in rows(page)[-1]
+        assert page.locator("#older").is_hidden()
     finally:
         context.close()
