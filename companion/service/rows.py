@@ -2,11 +2,11 @@
 
 A list, a filter or a badge reads the columns alone (id, time, method, URL, hosts, sites,
 status, cause, confidence, title, summary). The rest of the event (evidence, fixes, notes and
-the redacted exchange) is kept as the JSON the API answers, deflated with zlib against a preset
-dictionary: the words every event repeats (the
-catalogue's fixes and steps, the exchange's field names, common headers). The dictionary is
-kept in the database itself, under its own id, so a store stays readable when a later
-version's catalogue (and so its dictionary) changes.
+the redacted exchange) is kept as the JSON the API answers, deflated with zlib against a
+preset dictionary of the words every event repeats (the catalogue's fixes and steps, the
+exchange's field names, common headers). The dictionary is kept in the database itself, under
+its own id, so a store stays readable when a later version's catalogue (and so its
+dictionary) changes.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ def dictionary() -> bytes:
     for cause in CAUSES.values():
         parts += cause.developer_notes
         parts += [json.dumps(fix.as_json(), ensure_ascii=False, separators=(",", ":")) for fix in cause.fixes]
-        parts.append(cause.title)
     parts += [
         '"source":"request.authorization","fact":"', '"source":"response.www-authenticate","fact":"',
         '"source":"response.body","fact":"', '"source":"request.cookie","fact":"', '"source":"context","fact":"',
