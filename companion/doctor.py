@@ -63,6 +63,10 @@ def _service(ctx: Context) -> Check:
     service = Service(ctx.data_dir, ctx.api_port)
     where = f"127.0.0.1:{ctx.api_port}"
     if not service.running():
+        failing = _failing_health(ctx.api_port)
+        if failing:
+            return Check("service", "fail", f"the companion on {where} runs, but its event store refuses writes: {failing}",
+                         "stop it, then companion doctor again; a damaged store: companion run --reset-store")  # fmt: skip
         owner = port_owner(ctx.api_port)
         if owner:
             return Check("service", "fail", f"port {ctx.api_port} is held by {owner}, not by a 401 Companion",
@@ -83,6 +87,20 @@ def _service(ctx: Context) -> Check:
         return Check("service", "warn", f"401 Companion {version} on {where}, but this command is {companion.__version__}",
                      "restart the companion from this installation: companion run")  # fmt: skip
     return Check("service", "ok", f"401 Companion {version} on {where}, data in {ctx.status.get('data_dir')}")
+
+
+def _failing_health(port: int) -> str | None:
+    """The problem a companion's health reports when it answers `failing` (503)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/api/health")
+        response = conn.getresponse()
+        body = json.loads(response.read() or b"{}")
+    except (OSError, ValueError):
+        return None
+    finally:
+        conn.close()
+    return str(body.get("problem")) if isinstance(body, dict) and body.get("status") == "failing" else None
 
 
 # ---- the proxy ----------------------------------------------------------------------------

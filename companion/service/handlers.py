@@ -26,6 +26,15 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/health")
 async def health(request: web.Request) -> web.Response:
+    """`ok`, or `503 failing` with why while the store refuses writes (a full disk, a file
+    made read-only or damaged under it): captures are then being lost, and that is not health."""
+    failure = request.app[STORE].write_failure
+    if failure is not None:
+        return answer(
+            {"status": "failing", "version": __version__, "problem": failure,
+             "error": {"code": "store_failing", "message": f"the event store refuses writes: {failure}"}},
+            status=503,
+        )  # fmt: skip
     return answer({"status": "ok", "version": __version__})
 
 

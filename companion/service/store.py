@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 DB_FILE = "events.sqlite3"
 SCHEMA_VERSION = schema.SCHEMA_VERSION
+BUSY_TIMEOUT_S = 10.0
+"""How long a write waits for another process's lock on the file before it fails."""
 DEFAULT_KEEP = 10_000
 DEFAULT_KEEP_DAYS = 30.0
 
@@ -76,6 +78,8 @@ class Store:
         self.keep = retention.keep
         self.unreadable = 0
         """Rows skipped because they could not be read back, since the store opened."""
+        self.write_failure: str | None = None
+        """Why the last write failed, until one succeeds: health is not "ok" meanwhile."""
         self._packer = Packer({})
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="store-write")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="store-read")
@@ -95,7 +99,7 @@ class Store:
         if conn is None:
             try:
                 _create_private(self.path)
-                conn = sqlite3.connect(self.path, timeout=10)
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 # What is deleted is overwritten, not merely unlisted (DESIGN.md, "Secrets").
@@ -121,7 +125,13 @@ class Store:
         return await asyncio.get_running_loop().run_in_executor(pool, call)
 
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return await self._run(self._writer, fn)
+        try:
+            result = await self._run(self._writer, fn)
+        except StoreError as exc:
+            self.write_failure = str(exc)
+            raise
+        self.write_failure = None
+        return result
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         return await self._run(self._reader, fn)

@@ -38,6 +38,8 @@ export class NotPairedError extends ApiError {
 export async function health() {
   const base = await apiBase();
   const body = await request(base, "/api/health", null).catch((err) => {
+    // Running, but its store refuses writes: say that, not "not running".
+    if (err instanceof ApiError && err.code === "store_failing") throw err;
     throw err instanceof NotRunningError ? err : new NotRunningError(base, err);
   });
   if (body?.status !== "ok") throw new NotRunningError(base, new Error("unexpected health answer"));

@@ -302,3 +302,30 @@ async def test_with_no_listener_no_summary_is_made(client, monkeypatch):
     monkeypatch.setattr(pipeline, "summary_of", no_summary)
     response = await client.post("/api/ingest", json=[exchange(flow_id="q1")], headers=AUTH)
     assert response.status == 200 and (await response.json())["stored"] == 1
+
+
+async def test_health_is_not_ok_while_the_store_refuses_writes(aiohttp_client, tmp_path: Path, monkeypatch):
+    """Another process holds the store's file locked (a backup tool, a second companion on
+    the same data dir): captures fail, and health says so (503, with why) instead of "ok",
+    until a write succeeds again."""
+    import sqlite3
+
+    from companion.service import store
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    client = await aiohttp_client(create_app(tmp_path, TOKEN))
+    assert (await client.post("/api/ingest", json=[exchange(flow_id="before")], headers=AUTH)).status == 200
+    other = sqlite3.connect(tmp_path / "events.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        refused = await client.post("/api/ingest", json=[exchange(flow_id="during", url="https://api.example.com/x")], headers=AUTH)
+        assert refused.status == 503
+        health = await client.get("/api/health")
+        assert health.status == 503
+        body = await health.json()
+        assert body["status"] == "failing" and body["error"]["code"] == "store_failing" and "locked" in body["problem"]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert (await client.post("/api/ingest", json=[exchange(flow_id="after", url="https://api.example.com/y")], headers=AUTH)).status == 200
+    assert (await (await client.get("/api/health")).json())["status"] == "ok"
