@@ -127,3 +127,12 @@ def test_a_damaged_store_is_found_with_the_way_out(tmp_path: Path):
     assert code == 1
     store = check(report, "data")
     assert store["status"] == "fail" and "--reset-store" in store["fix"]
+
+
+def test_a_real_addon_s_schema_is_seen_and_matches(own_companion: Companion, site):
+    status, _ = own_companion.through_proxy("GET", f"{site.origin}/basic")
+    assert status == 401
+    own_companion.wait_event(f"{site.origin}/basic")
+    code, report = doctor(own_companion)
+    schema = check(report, "schema")
+    assert schema["status"] == "ok" and "1 addon(s) and the service on wire schema 1" in schema["detail"], report

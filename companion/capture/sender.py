@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from companion.wire import MAX_EXCHANGE_BYTES
+from companion.wire import MAX_EXCHANGE_BYTES, SCHEMA_VERSION
 
 __all__ = ["Sender", "SenderStats"]
 
@@ -223,6 +223,8 @@ class Sender:
             # What this addon had to drop so far, for the service's count of losses.
             "X-Companion-Sender": self._id,
             "X-Companion-Dropped": str(self.stats.dropped_overflow),
+            # The wire schema this addon writes, for `companion doctor` to compare with the service's.
+            "X-Companion-Schema": str(SCHEMA_VERSION),
         }
         try:
             if self._conn is None:
