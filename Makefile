@@ -33,7 +33,7 @@ lint: $(VENV)/.installed-test node_modules/.installed
 	$(VENV)/bin/ruff check companion tests bench scripts/build-extension
 	$(VENV)/bin/mypy
 	@if [ -x node_modules/.bin/eslint ]; then \
-		node_modules/.bin/eslint extension tests/extension companion/service/static tests/service/static tests/e2e/firefox eslint.config.mjs && node --test tests/extension/ tests/service/static/; \
+		node_modules/.bin/eslint extension tests/extension companion/service/static tests/service/static tests/e2e/firefox tests/support eslint.config.mjs && node --test tests/extension/ tests/service/static/; \
 	elif [ -n "$$CI" ]; then echo "node_modules missing in CI: install Node.js and npm" >&2; exit 1; \
 	else echo "npm not found: ESLint and the extension's unit tests were skipped (install Node.js)"; fi
 

@@ -30,7 +30,7 @@ export default [
     },
   },
   {
-    files: ["tests/extension/**/*.mjs", "tests/service/static/**/*.mjs", "eslint.config.mjs"],
+    files: ["tests/extension/**/*.mjs", "tests/service/static/**/*.mjs", "tests/support/**/*.mjs", "eslint.config.mjs"],
     languageOptions: { ecmaVersion: 2024, sourceType: "module", globals: { ...globals.node } },
   },
   {

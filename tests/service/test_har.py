@@ -265,3 +265,24 @@ async def test_the_export_holds_what_the_filters_show(client, query, hosts):
 async def test_a_bad_filter_is_refused_before_any_file_is_written(client):
     response = await client.get("/api/events.har?since=last-week", headers=AUTH)
     assert response.status == 400 and (await response.json())["error"]["code"] == "bad_request"
+
+
+async def test_the_export_is_valid_against_the_har_1_2_json_schema(client, tmp_path: Path):
+    """Checked by the schema the HAR tools share (`har-schema`, with Ajv), not only by ours."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import IN_CI, ROOT
+
+    validator = ROOT / "tests" / "support" / "validate-har.mjs"
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "har-schema").is_dir():
+        if IN_CI:
+            raise AssertionError("node and node_modules (npm ci) are needed to validate the HAR")
+        pytest.skip("node or node_modules missing (`make test` installs them)")
+    _, text, _ = await _har(client)
+    exported = tmp_path / "export.har"
+    exported.write_text(text)
+    done = subprocess.run(["node", str(validator), str(exported)], capture_output=True, text=True, timeout=60, check=False)
+    verdict = json.loads(done.stdout)
+    assert verdict == {"valid": True, "errors": []}, verdict
+    assert len(json.loads(text)["log"]["entries"]) >= 3
