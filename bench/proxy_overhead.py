@@ -63,7 +63,8 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log
 
 CLIENT = """
 import asyncio, sys, time, aiohttp
-proxy, upstream, total, concurrency, share, cookies = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+proxy, upstream, total, concurrency, share = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+cookies = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0  # share of 200s that set cookies
 every = round(1 / share) if share > 0 else 0
 every_cookie = round(1 / cookies) if cookies > 0 else 0
 async def main():
