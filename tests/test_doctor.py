@@ -134,5 +134,6 @@ def test_a_real_addon_s_schema_is_seen_and_matches(own_companion: Companion, sit
     assert status == 401
     own_companion.wait_event(f"{site.origin}/basic")
     code, report = doctor(own_companion)
+    assert code == 0, report
     schema = check(report, "schema")
     assert schema["status"] == "ok" and "1 addon(s) and the service on wire schema 1" in schema["detail"], report
