@@ -118,21 +118,26 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise TimeoutError(f"port {port} did not open")
 
 
+SCRIPT_LOADED = False
+"""`--script`: load the companion's addon as a user's own `mitmdump -s companion/addon.py` does,
+instead of as `companion run` does (added to mitmdump's master directly)."""
+
+
 def start_proxy(port: int, confdir: Path, addon: bool | Path, api_port: int, data_dir: Path) -> subprocess.Popen:
-    """mitmdump on `port`: bare, with the companion's addon (`addon=True`), or with the
-    script at `addon` (a path)."""
+    """mitmdump on `port`: bare, with the companion's addon (`addon=True`: as `companion run`
+    starts it, or as a `-s` script with `--script`), or with the script at `addon` (a path)."""
+    mitmdump = [sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()"]
+    direct = addon is True and not SCRIPT_LOADED
     command = [
-        sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
+        *([sys.executable, "-m", "companion.capture.dump"] if direct else mitmdump),
         "--listen-host", "127.0.0.1", "--listen-port", str(port), "--set", f"confdir={confdir}",
         "--set", "flow_detail=0", "--set", "termlog_verbosity=warn",
     ]  # fmt: skip
     if isinstance(addon, Path):
         command += ["-s", str(addon)]
     elif addon:
-        command += [
-            "-s", str(ROOT / "companion" / "addon.py"),
-            "--set", f"companion_api=http://127.0.0.1:{api_port}", "--set", f"companion_data_dir={data_dir}",
-        ]  # fmt: skip
+        command += [] if direct else ["-s", str(ROOT / "companion" / "addon.py")]
+        command += ["--set", f"companion_api=http://127.0.0.1:{api_port}", "--set", f"companion_data_dir={data_dir}"]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
     return proc
@@ -201,7 +206,10 @@ def main() -> None:
     parser.add_argument("--share-401", type=float, default=0.05, help="share of requests answered 401 (0 to 1)")
     parser.add_argument("--mixes", default="all", help="which mixes, by number (1,2,3) or all")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--script", action="store_true", help="load the addon with -s (a user's own mitmdump), not as companion run does")
     args = parser.parse_args()
+    global SCRIPT_LOADED
+    SCRIPT_LOADED = args.script
     chosen = range(len(MIXES)) if args.mixes == "all" else [int(n) - 1 for n in args.mixes.split(",")]
     mixes = [(label, args.share_401 if share is None else share, cookies) for label, share, cookies in (MIXES[n] for n in chosen)]
 

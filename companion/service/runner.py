@@ -24,9 +24,8 @@ from companion.service.keys import SESSIONS
 from companion.service.page import login_url
 from companion.service.store import DEFAULT_RETENTION, Retention
 
-__all__ = ["ADDON_PATH", "RunOptions", "extension_dir", "mitmdump_command", "run", "serve", "start_service"]
+__all__ = ["RunOptions", "extension_dir", "mitmdump_command", "run", "serve", "start_service"]
 
-ADDON_PATH = Path(__file__).resolve().parent.parent / "addon.py"
 _PROXY_START_TIMEOUT_S = 30.0
 _PR_SET_PDEATHSIG = 1
 BANNER_LINK_TTL_S = 15 * 60.0
@@ -86,13 +85,13 @@ async def serve(data_dir: Path, api_port: int, retention: Retention = DEFAULT_RE
 
 def mitmdump_command(options: RunOptions) -> list[str]:
     return [
-        sys.executable, "-c", "from mitmproxy.tools.main import mitmdump; mitmdump()",
+        # mitmdump with the addon added to it directly (companion/capture/dump.py), not as a script
+        sys.executable, "-m", "companion.capture.dump",
         "--listen-host", "127.0.0.1",
         "--listen-port", str(options.listen_port),
         "--set", f"confdir={options.confdir}",
         "--set", "termlog_verbosity=warn",
         "--set", "flow_detail=0",
-        "-s", str(ADDON_PATH),
         "--set", f"companion_api=http://127.0.0.1:{options.api_port}",
         "--set", f"companion_data_dir={options.data_dir}",
         *(arg for option in options.mitmproxy_options for arg in ("--set", option)),
