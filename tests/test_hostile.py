@@ -59,11 +59,12 @@ def bomb_site() -> Iterator[BombSite]:
 
 
 def _proxy_peak_rss_kb(companion: Companion) -> int:
-    """The peak resident memory (VmHWM) of the mitmdump child of `companion run`."""
+    """The peak resident memory (VmHWM) of the proxy child of `companion run` (mitmdump with the
+    addon added directly: `python -m companion.capture.dump`)."""
     children = Path(f"/proc/{companion.proc.pid}/task/{companion.proc.pid}/children").read_text().split()
     for pid in children:
         status = Path(f"/proc/{pid}/status").read_text()
-        if "mitmdump" in Path(f"/proc/{pid}/cmdline").read_text():
+        if "companion.capture.dump" in Path(f"/proc/{pid}/cmdline").read_text():  # companion run's mitmdump
             return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
     raise AssertionError(f"no mitmdump child among {children}")
 
