@@ -1,7 +1,7 @@
 """`companion run | browse | doctor | serve | token | pair | events | open`: the arguments, and which
 function runs.
 
-The events commands are in `cli_events.py`, the way to the running service in `cli_api.py`.
+The events commands, `browse`, `doctor` and the way to the running service are in `commands/`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import webbrowser
 from pathlib import Path
 
 import companion
-from companion import cli_events
-from companion.cli_api import Service
-from companion.cli_text import moment, moment_until, shown
+from companion.commands import events as cli_events
+from companion.commands.service import Service
+from companion.commands.text import moment, moment_until, shown
 from companion.config import DEFAULT_API_PORT, DEFAULT_PROXY_PORT, default_data_dir, ensure_data_dir, load_or_create_token
 from companion.errors import CompanionError
 
@@ -323,7 +323,7 @@ def _pair(args: argparse.Namespace) -> int:
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from companion.browse import BrowseOptions, browse
+    from companion.commands.browse import BrowseOptions, browse
     from companion.service.runner import extension_dir
 
     ensure_data_dir(args.data_dir)
@@ -335,7 +335,7 @@ def _browse(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from companion.doctor import doctor
+    from companion.commands.doctor import doctor
 
     return doctor(args.data_dir, args.api_port, args.listen_port, args.confdir.expanduser(), as_json=args.json)
 

@@ -1,5 +1,5 @@
 """The `companion` command's arguments, its help, and its quick commands (`token`, `open`);
-`companion events` is in test_cli_events.py."""
+`companion events` is in commands/test_events.py."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 
 from companion.cli import build_parser, main
 from companion.config import read_token
+from tests.commands.test_events import Served, serve
 from tests.conftest import ROOT, free_port, stop
-from tests.test_cli_events import Served, serve
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from companion import browse
+from companion.commands import browse
 from companion.errors import ConfigError
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from companion.cli import main
-from companion.cli_text import moment, moment_until
+from companion.commands.text import moment, moment_until
 from companion.diagnosis.catalogue import CAUSES
 from companion.diagnosis.models import Diagnosis
 from companion.service.models import Event

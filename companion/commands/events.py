@@ -21,8 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from companion.cli_api import NotRunningError, RefusedError, Service
-from companion.cli_text import api_time, one_line, printed_time, shown, width, wrapped
+from companion.commands.service import NotRunningError, RefusedError, Service
+from companion.commands.text import api_time, one_line, printed_time, shown, width, wrapped
 from companion.errors import CompanionError
 
 __all__ = ["clear_events", "event_lines", "export_events", "list_events", "show_event"]

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from companion.cli_api import Service
+from companion.commands.service import Service
 from companion.errors import ConfigError
 
 __all__ = ["BrowseOptions", "FoundBrowser", "browse", "chromium_extension_id", "find_browser"]

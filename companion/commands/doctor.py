@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import companion
-from companion.cli_api import NotRunningError, RefusedError, Service
-from companion.cli_text import shown
+from companion.commands.service import NotRunningError, RefusedError, Service
+from companion.commands.text import shown
 from companion.errors import CompanionError
 
 __all__ = ["Check", "doctor", "run_checks"]

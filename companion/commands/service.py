@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from companion.cli_text import shown
+from companion.commands.text import shown
 from companion.config import read_token
 from companion.errors import CompanionError
 
