@@ -22,7 +22,6 @@ import hashlib
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from companion.commands.service import Service
+from companion.commands.service import Service, listening
 from companion.errors import ConfigError
 
 __all__ = ["BrowseOptions", "FoundBrowser", "browse", "chromium_extension_id", "find_browser"]
@@ -144,7 +143,7 @@ def chromium_command(found: FoundBrowser, options: BrowseOptions, profile: Path,
         note = (
             "Google Chrome ignores --load-extension since version 137, so the extension is not loaded: "
             f"open chrome://extensions, turn on Developer mode, Load unpacked → {extension}, then type the code "
-            f"`companion pair` prints into its popup (or use --browser chromium)"
+            f"{code} into its popup within a minute (later: `companion pair`), or use --browser chromium"
         )
         return [*args, options.url or "about:blank"], note
     return [*args, start], "the extension is loaded and paired"
@@ -217,32 +216,37 @@ def _trust_ca_in_profile(profile: Path, confdir: Path) -> None:
     )  # fmt: skip
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 def _start_companion(options: BrowseOptions) -> subprocess.Popen[bytes]:
     """`companion run` as a child, until its API and proxy answer."""
-    child = subprocess.Popen(
-        [
-            sys.executable, "-m", "companion.cli", "run", "--data-dir", str(options.data_dir),
-            "--api-port", str(options.api_port), "--listen-port", str(options.listen_port), "--confdir", str(options.confdir),
-        ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    log = options.data_dir / "browse-companion.log"
+    with open(log, "wb") as output:  # a file, never a pipe nobody reads: a full pipe would stall the service
+        child = subprocess.Popen(
+            [
+                sys.executable, "-m", "companion.cli", "run", "--data-dir", str(options.data_dir),
+                "--api-port", str(options.api_port), "--listen-port", str(options.listen_port), "--confdir", str(options.confdir),
+            ],
+            stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     deadline = time.monotonic() + _START_TIMEOUT_S
     service = Service(options.data_dir, options.api_port)
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            said = (child.stderr.read() if child.stderr else b"").decode("utf-8", "replace").strip()
-            raise ConfigError(f"the companion did not start: {said or f'exit {child.returncode}'}")
-        if service.running() and _port_open(options.listen_port):
+            said = log.read_bytes()[-2000:].decode("utf-8", "replace").strip()
+            raise ConfigError(f"the companion did not start: {said or f'exit {child.returncode}'} (log: {log})")
+        if service.running() and listening(options.listen_port):
             return child
         time.sleep(0.2)
+    _stop(child)
+    raise ConfigError(f"the companion did not start within {_START_TIMEOUT_S:.0f} s (log: {log})")
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
     child.terminate()
-    raise ConfigError(f"the companion did not start within {_START_TIMEOUT_S:.0f} s")
+    try:
+        child.wait(15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -254,42 +258,40 @@ def browse(options: BrowseOptions) -> int:
     found = find_browser(options.browser)
     service = Service(options.data_dir, options.api_port)
     started: subprocess.Popen[bytes] | None = None
-    if service.running():
-        if not _port_open(options.listen_port):
-            raise ConfigError(
-                f"a companion answers on API port {options.api_port}, but nothing listens on the proxy port "
-                f"{options.listen_port}: it may run as `companion serve`; start `companion run`, or pass its --listen-port"
-            )
-        print(f"Using the companion running on port {options.api_port}.")
-    else:
-        print("Starting the companion (it stops again when the browser closes)…", flush=True)
-        started = _start_companion(options)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a `kill` ends it as Ctrl-C does: in order
     try:
-        code = service.post("/api/pair-code")["code"]
+        if service.running():
+            if not listening(options.listen_port):
+                raise ConfigError(
+                    f"a companion answers on API port {options.api_port}, but nothing listens on the proxy port "
+                    f"{options.listen_port}: it may run as `companion serve`; start `companion run`, or pass its --listen-port"
+                )
+            print(f"Using the companion running on port {options.api_port}.")
+        else:
+            print("Starting the companion (it stops again when the browser closes)…", flush=True)
+            started = _start_companion(options)
+        code = service.post("/api/pair-code", {"ttl": 60})["code"]  # on a command line: short-lived
         profile = options.data_dir / "browsers" / found.kind
         make = firefox_command if found.family == "firefox" else chromium_command
         command, note = make(found, options, profile, code)
         print(f"Opening {found.kind} ({found.path}) with a profile of its own: {profile}")
         print(f"  proxy 127.0.0.1:{options.listen_port}, the proxy's CA trusted for this profile only; {note}.")
         print("Close the browser to finish.", flush=True)
+        opened = time.monotonic()
         browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        previous = signal.signal(signal.SIGTERM, _interrupt)  # a `kill` ends it as Ctrl-C does: in order
         try:
-            return browser.wait()
+            exit_code = browser.wait()
         except KeyboardInterrupt:
-            browser.terminate()
-            try:
-                browser.wait(15)
-            except subprocess.TimeoutExpired:
-                browser.kill()
+            _stop(browser)
             return 0
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        if time.monotonic() - opened < 2 and exit_code == 0:
+            print(f"The browser handed the page to a {found.kind} already open with this profile and exited; "
+                  "close that window and run this again to start afresh.")  # fmt: skip
+        return exit_code
+    except KeyboardInterrupt:
+        return 130
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if started is not None:
-            started.terminate()
-            try:
-                started.wait(15)
-            except subprocess.TimeoutExpired:
-                started.kill()
+            _stop(started)
             print("Stopped the companion this command had started.")

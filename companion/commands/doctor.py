@@ -8,7 +8,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -19,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import companion
-from companion.commands.service import NotRunningError, RefusedError, Service
+from companion.commands.service import NotRunningError, RefusedError, Service, listening
 from companion.commands.text import shown
 from companion.errors import CompanionError
+from companion.service.store import DB_FILE
 
 __all__ = ["Check", "doctor", "run_checks"]
 
@@ -75,8 +75,8 @@ def _service(ctx: Context) -> Check:
     try:
         ctx.status = service.get("/api/status")
     except RefusedError as exc:
-        return Check("service", "fail", f"a companion answers on {where} but refuses this data dir's token: {exc}",
-                     f"pass the --data-dir it was started with, or stop it and run: companion run --data-dir {ctx.data_dir}")  # fmt: skip
+        return Check("service", "fail", f"the companion on {where} answered an error: {exc}",
+                     "restart it from this installation: companion run")  # fmt: skip
     except NotRunningError as exc:
         return Check("service", "fail", str(exc), "companion run")
     except CompanionError as exc:  # its message says what to do (another data dir's companion, …)
@@ -96,7 +96,7 @@ def _failing_health(port: int) -> str | None:
         conn.request("GET", "/api/health")
         response = conn.getresponse()
         body = json.loads(response.read() or b"{}")
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):
         return None
     finally:
         conn.close()
@@ -120,12 +120,12 @@ def _through_proxy(port: int, url: str, timeout: float = 8.0) -> int:
 
 def _proxy(ctx: Context) -> Check:
     where = f"127.0.0.1:{ctx.listen_port}"
-    if not _listening(ctx.listen_port):
+    if not listening(ctx.listen_port):
         return Check("proxy", "fail", f"nothing listens on {where}",
                      "start the proxy and the service: companion run (`companion serve` runs no proxy)")  # fmt: skip
     try:
         status = _through_proxy(ctx.listen_port, f"http://127.0.0.1:{ctx.api_port}/api/health")
-    except OSError as exc:
+    except (OSError, http.client.HTTPException) as exc:
         owner = port_owner(ctx.listen_port) or "a program"
         return Check("proxy", "fail", f"{where} is held by {owner} that does not act as an HTTP proxy ({exc})",
                      "stop it, or run the companion's proxy on another port: companion run --listen-port N")  # fmt: skip
@@ -140,7 +140,7 @@ def _internet(ctx: Context, proxied: bool) -> Check:
         return Check("web", "warn", "not checked: the proxy is not working")
     try:
         status = _through_proxy(ctx.listen_port, PUBLIC_PROBE)
-    except OSError as exc:
+    except (OSError, http.client.HTTPException) as exc:
         return Check("web", "warn", f"{PUBLIC_PROBE} could not be reached through the proxy ({exc}): offline?",
                      "nothing to do when you are offline (the companion works offline); else check the network or an upstream proxy (companion run --set mode=upstream:http://host:port)")  # fmt: skip
     if status >= 500:
@@ -152,10 +152,10 @@ def _internet(ctx: Context, proxied: bool) -> Check:
 def _ports(ctx: Context) -> Check:
     parts = []
     for what, port in (("API", ctx.api_port), ("proxy", ctx.listen_port)):
-        if not _listening(port):
+        if not listening(port):
             parts.append(f"{what} {port} free")
         else:
-            parts.append(f"{what} {port} in use by {port_owner(port) or 'a process of another user'}")
+            parts.append(f"{what} {port} in use by {port_owner(port) or 'a process this user cannot see'}")
     return Check("ports", "ok", "; ".join(parts))
 
 
@@ -189,8 +189,12 @@ def _extension(ctx: Context) -> Check:
     if not seen:
         return Check("extension", "warn", "no paired extension has called the companion since it started",
                      "companion browse opens a browser with it paired; or click its icon and type the code `companion pair` prints")  # fmt: skip
-    name, last = min(seen.items(), key=lambda item: item[1].get("seconds_ago") or 1e9)
-    ago = last.get("seconds_ago") or 0
+    def ago_of(item: tuple[str, dict[str, Any]]) -> float:
+        seconds = item[1].get("seconds_ago")
+        return 1e9 if seconds is None else float(seconds)
+
+    name, last = min(seen.items(), key=ago_of)
+    ago = ago_of((name, last))
     browser = {"chrome-extension": "Chromium", "moz-extension": "Firefox"}.get(name, name)
     if ago > _RECENT_S:
         return Check("extension", "warn", f"the {browser} extension was last seen {ago / 60:.0f} min ago (paired)",
@@ -207,7 +211,7 @@ def _store(ctx: Context) -> Check:
         return Check("data", "warn", f"{data} does not exist yet", "companion run creates it")
     if not os.access(data, os.W_OK):
         return Check("data", "fail", f"{data} is not writable", f"fix its permissions: chmod u+rwx {data}")
-    path = data / "events.sqlite3"
+    path = data / DB_FILE
     if not path.exists():
         return Check("data", "ok", f"{data} is writable; no event store yet (made at the first start)")
     try:
@@ -222,8 +226,9 @@ def _store(ctx: Context) -> Check:
         return Check("data", "fail", f"{path} is damaged: {'; '.join(problems)}",
                      "restart with companion run --reset-store (the damaged file is kept aside)")  # fmt: skip
     store = (ctx.status or {}).get("store") or {}
-    size = store.get("bytes") or sum(p.stat().st_size for p in data.glob("events.sqlite3*") if p.is_file())
-    kept = f"; keeps {store['keep']:,} events, {store['keep_days']:g} days" if "keep" in store else ""
+    size = store.get("bytes") or sum(p.stat().st_size for p in data.glob(DB_FILE + "*") if p.is_file())
+    days = f"{store['keep_days']:g} days" if store.get("keep_days") else "no age limit"
+    kept = f"; keeps {store['keep']:,} events, {days}" if "keep" in store else ""
     events = f"{store['events']:,} events, " if "events" in store else ""
     losses = (ctx.status or {}).get("losses") or {}
     lost = (losses.get("refused_by_service") or 0) + (losses.get("dropped_by_addon") or 0)
@@ -273,12 +278,6 @@ def _clock(ctx: Context) -> Check:
 
 
 # ---- ports ---------------------------------------------------------------------------------
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def port_owner(port: int) -> str | None:

@@ -4,6 +4,7 @@ when no companion answers, or one of another data dir does."""
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,9 +15,16 @@ from companion.commands.text import shown
 from companion.config import read_token
 from companion.errors import CompanionError
 
-__all__ = ["NotRunningError", "RefusedError", "Service"]
+__all__ = ["NotRunningError", "RefusedError", "Service", "listening"]
 
 _TIMEOUT_S = 30.0
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
 
 class NotRunningError(CompanionError):
     """Nothing answers on the API port."""

@@ -40,11 +40,12 @@ class Clients:
 
     def addon(self, sender: str, schema: str | None) -> None:
         """A delivery from a proxy addon, with the wire schema it says it writes."""
+        sender = sender[:64]
         if not sender:
             return
         if sender not in self.addons and len(self.addons) >= _MAX_ADDONS:
             del self.addons[min(self.addons, key=lambda s: self.addons[s].last)]
-        seen = self.addons.setdefault(sender[:64], _Seen())
+        seen = self.addons.setdefault(sender, _Seen())
         seen.last, seen.requests = time.time(), seen.requests + 1
         seen.detail = {"schema": int(schema) if schema and schema.isdigit() and len(schema) < 6 else None}
 

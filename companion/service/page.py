@@ -9,9 +9,11 @@ the bearer token (guard.py says when a cookie is accepted).
 from __future__ import annotations
 
 from importlib import resources
+from urllib.parse import quote
 
 from aiohttp import web
 
+from companion.config import DEFAULT_API_PORT
 from companion.diagnosis.catalogue import catalogue_json
 from companion.service.guard import VIA_SESSION, answer, error
 from companion.service.keys import SESSIONS, STORE
@@ -43,8 +45,6 @@ def login_url(port: int, code: str, site: str | None = None) -> str:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text, safe="")
 
 
@@ -109,7 +109,7 @@ async def login_code(request: web.Request) -> web.Response:
         return error(403, "token_required", "a sign-in link is made with the API token only")
     code = request.app[SESSIONS].new_code()
     site = request.query.get("site") or None
-    port = request.url.port or 8401
+    port = request.url.port or DEFAULT_API_PORT
     return answer({"code": code, "url": login_url(port, code, site), "expires_in": int(CODE_TTL_S)}, status=201)
 
 
@@ -118,9 +118,11 @@ async def report(request: web.Request) -> web.Response:
     event = await request.app[STORE].get(request.match_info["event_id"])
     if event is None:
         return error(404, "not_found", "no event with that id (it may have been cleared)")
-    titles = {c["id"]: c["title"] for c in catalogue_json()}
+    catalogue = {c["id"]: c for c in catalogue_json()}
+    titles = {cause: c["title"] for cause, c in catalogue.items()}
+    notes = catalogue.get(event.diagnosis.cause, {}).get("developer_notes") or []
     return web.Response(
-        text=text_report(event, titles),
+        text=text_report(event, titles, notes),
         content_type="text/plain",
         headers={"Content-Disposition": f'attachment; filename="401-companion-{event.id[:12]}.txt"'},
     )

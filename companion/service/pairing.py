@@ -23,7 +23,11 @@ routes = web.RouteTableDef()
 async def pair_code(request: web.Request) -> web.Response:
     if request.get(VIA_SESSION):
         return error(403, "token_required", "a pairing code is made with the API token only")
-    return answer({"code": request.app[PAIRING].new_code(), "expires_in": int(PAIR_CODE_TTL_S)}, status=201)
+    # `companion browse` asks for a short life (`?ttl=60`): its code is on a command line, which
+    # other users of the machine can read while it is good.
+    raw = request.query.get("ttl", "")
+    ttl = min(max(int(raw), 10), int(PAIR_CODE_TTL_S)) if raw.isdigit() and len(raw) < 6 else int(PAIR_CODE_TTL_S)
+    return answer({"code": request.app[PAIRING].new_code(ttl=ttl), "expires_in": ttl}, status=201)
 
 
 @routes.post("/api/pair")

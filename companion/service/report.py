@@ -11,8 +11,10 @@ from companion.service.models import Event
 __all__ = ["text_report"]
 
 
-def text_report(event: Event, titles: dict[str, str] | None = None) -> str:
-    """A support-ready report of `event`; `titles` names the causes listed under "Also"."""
+def text_report(event: Event, titles: dict[str, str] | None = None, catalogue_notes: list[str] | None = None) -> str:
+    """A support-ready report of `event`; `titles` names the causes listed under "Also", and
+    `catalogue_notes` are the cause's notes for developers when the diagnosis carries none
+    (as the page and `companion events show` fall back to them)."""
     titles = titles or {}
     d = event.diagnosis
     lines = [
@@ -32,8 +34,9 @@ def text_report(event: Event, titles: dict[str, str] | None = None) -> str:
     steps = [step for fix in d.fixes if fix.id == "manual" for step in fix.steps]
     if steps:
         lines += ["", "What to do:", *(f"  {n}. {step}" for n, step in enumerate(steps, 1))]
-    if d.developer_notes:
-        lines += ["", "For the site's developers:", *(f"  - {note}" for note in d.developer_notes)]
+    notes = d.developer_notes or catalogue_notes or []
+    if notes:
+        lines += ["", "For the site's developers:", *(f"  - {note}" for note in notes)]
     exchange = event.exchange
     if exchange is not None:
         lines += ["", "Request headers (redacted):", *(f"  {k}: {v}" for k, v in exchange.request.headers)]

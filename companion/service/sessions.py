@@ -127,6 +127,7 @@ class PairingCodes:
                 self._wrong = 0
             return False
         del self._codes[found]
+        self._wrong = 0
         return True
 
     def _expire(self) -> None:

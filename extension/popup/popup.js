@@ -79,7 +79,7 @@ async function showProblem(err) {
     return show("not-running");
   }
   if (err instanceof api.NotPairedError) {
-    pairError(err.hadToken ? "The saved token is no longer accepted: the companion has a new one. Paste the new one." : "");
+    pairError(err.hadToken ? "The saved token is no longer accepted: the companion has a new one. Type the code `companion pair` prints (or paste the new token)." : "");
     return show("not-paired");
   }
   $("#error-message").textContent = err instanceof api.ApiError ? `${err.message} (${err.code})` : String(err);

@@ -137,3 +137,31 @@ def test_a_real_addon_s_schema_is_seen_and_matches(own_companion: Companion, sit
     assert code == 0, report
     schema = check(report, "schema")
     assert schema["status"] == "ok" and "1 addon(s) and the service on wire schema 1" in schema["detail"], report
+
+
+def test_a_proxy_port_held_by_something_else_than_http_is_named_without_a_traceback(own_companion: Companion):
+    """An SSH server (say) on the proxy port answers a greeting, not HTTP: doctor names it."""
+    import threading
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+
+    def greet() -> None:
+        while True:
+            try:
+                conn, _ = holder.accept()
+            except OSError:
+                return
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+            conn.close()
+
+    threading.Thread(target=greet, daemon=True).start()
+    try:
+        fake = Companion(holder.getsockname()[1], own_companion.api_port, own_companion.data_dir, own_companion.confdir)
+        code, report = doctor(fake)
+        assert code == 1
+        proxy = check(report, "proxy")
+        assert proxy["status"] == "fail" and "does not act as an HTTP proxy" in proxy["detail"] and "--listen-port" in proxy["fix"]
+    finally:
+        holder.close()

@@ -72,3 +72,10 @@ def test_codes_expire_and_guessing_drops_every_open_code():
         assert not codes.redeem(f"ZZZZ-{n:04d}")
     assert not codes.redeem("ZZZZ-9999")  # the twentieth wrong try
     assert not codes.redeem(kept)  # dropped with the rest: guessing is hopeless
+
+
+@pytest.mark.parametrize(("ttl", "expected"), [("60", 60), ("1", 10), ("99999", 300), ("x", 300)])
+async def test_a_code_can_be_asked_for_a_shorter_life(client, ttl, expected):
+    """`companion browse` puts its code on a command line: it asks for a minute, not five."""
+    made = await client.post(f"/api/pair-code?ttl={ttl}", headers=AUTH)
+    assert (await made.json())["expires_in"] == expected

@@ -474,7 +474,7 @@ function listen() {
   let pending = null;
   source.addEventListener("event", () => {
     clearTimeout(pending);
-    pending = setTimeout(refreshNewest, 250);
+    pending = setTimeout(() => refreshNewest().catch((error) => toast(`Could not load the new events: ${error.message}`)), 250);
   });
 }
 
