@@ -102,9 +102,9 @@ async def fill(store: Store, count: int, sites: int) -> tuple[float, dict[str, i
             **base, "flow_id": f"f{n}", "host": host, "url": f"https://{host}{path}", "path": path, "time": stamp,
             "initiator": initiator, "status": 407 if n % 500 == 7 else 401,
         }  # fmt: skip
-        event = _storable(exchange)
-        causes[event[0].diagnosis.cause] = causes.get(event[0].diagnosis.cause, 0) + 1
-        batch.append(event)
+        event, row = _storable(exchange, store)
+        causes[event.diagnosis.cause] = causes.get(event.diagnosis.cause, 0) + 1
+        batch.append(row)
         if len(batch) == 500:
             await store.add_many(batch)
             batch = []

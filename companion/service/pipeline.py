@@ -21,6 +21,7 @@ from companion.diagnosis.models import Diagnosis, Exchange, Fix
 from companion.errors import IngestError
 from companion.net.sites import host_of_origin, site_of
 from companion.service.models import Event
+from companion.service.rows import Row
 from companion.service.store import Store
 from companion.service.stream import Broadcaster, summary_of
 
@@ -100,12 +101,12 @@ def _validated(payload: Any) -> Exchange:
         raise IngestError(f"{where}: {first['msg']} ({exc.error_count()} problem(s))") from exc
 
 
-def _storable(payload: Any) -> tuple[Event, str]:
-    """The diagnosed event of one posted exchange, and the JSON the store keeps: serialized
+def _storable(payload: Any, store: Store) -> tuple[Event, Row]:
+    """The diagnosed event of one posted exchange, and the row the store keeps: packed
     once, here, so that what cannot be stored is refused before anything is."""
     event = event_from_exchange(_validated(payload))
     try:
-        return event, event.model_dump_json()
+        return event, store.pack(event)
     except PydanticSerializationError as exc:
         raise IngestError(f"the exchange cannot be stored: {str(exc)[:200]}") from exc
 
@@ -113,15 +114,15 @@ def _storable(payload: Any) -> tuple[Event, str]:
 async def ingest_batch(payloads: list[Any], store: Store, stream: Broadcaster, losses: Losses) -> dict[str, Any]:
     """Validate, diagnose, store (in one transaction) and announce a batch. Each exchange
     stands alone: one that is refused costs itself, never the others."""
-    ready: list[tuple[Event, str]] = []
+    ready: list[tuple[Event, Row]] = []
     refused: list[dict[str, Any]] = []
     for index, payload in enumerate(payloads):
         try:
-            ready.append(_storable(payload))
+            ready.append(_storable(payload, store))
         except IngestError as exc:
             losses.refuse(str(exc).split(":")[0])
             refused.append({"index": index, "message": str(exc)[:300]})
-    created = await store.add_many(ready) if ready else []
+    created = await store.add_many([row for _, row in ready]) if ready else []
     if stream.listening:
         for (event, _), new in zip(ready, created, strict=True):
             if new:  # a delivery retried after a lost answer is no new 401
@@ -133,7 +134,7 @@ async def ingest_batch(payloads: list[Any], store: Store, stream: Broadcaster, l
 async def ingest_payload(payload: Any, store: Store, stream: Broadcaster) -> dict[str, Any]:
     """Validate, diagnose, store and announce one exchange; the stored event as JSON.
     Raises IngestError (with what is wrong) for what cannot be stored."""
-    event, stored = await store.add(*_storable(payload))
+    event, stored = await store.add(*_storable(payload, store))
     body = event.model_dump(mode="json")
     if stored:  # a delivery retried after a lost answer is no new 401
         stream.publish(summary_of(body))

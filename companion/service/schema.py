@@ -17,7 +17,7 @@ from typing import Any
 
 from companion.net.sites import site_of
 from companion.service.models import Event
-from companion.service.rows import COLUMNS, Packer, dictionary
+from companion.service.rows import COLUMNS, Packer, Row, dictionary
 
 __all__ = ["SCHEMA_VERSION", "create", "dictionaries", "insert", "migrate", "register_dictionary"]
 
@@ -89,9 +89,8 @@ def dictionaries(conn: sqlite3.Connection) -> dict[int, bytes]:
     return {int(i): bytes(data) for i, data in conn.execute("SELECT id, data FROM dictionaries")}
 
 
-def insert(conn: sqlite3.Connection, packer: Packer, event: Event, seq: int | None = None) -> bool:
-    """One event in both tables; False when its exchange (flow id) is stored already."""
-    row = packer.pack(event)
+def insert(conn: sqlite3.Connection, row: Row, seq: int | None = None) -> bool:
+    """One packed event in both tables; False when its exchange (flow id) is stored already."""
     cur = conn.execute(_INSERT_EVENT + " ON CONFLICT(flow_id) DO NOTHING", (seq, *row.columns))
     if cur.rowcount != 1:
         return False
@@ -118,7 +117,7 @@ def migrate(conn: sqlite3.Connection, version: int) -> int:
         if event is None:
             unreadable += 1
             continue
-        insert(conn, packer, event, seq)
+        insert(conn, packer.pack(event), seq)
     conn.execute("DROP TABLE events_old")
     if unreadable:
         log.warning("%d stored event(s) of schema %d could not be read back and were not carried over", unreadable, version)

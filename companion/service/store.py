@@ -27,7 +27,7 @@ from companion.service import schema
 from companion.service.models import Event
 from companion.service.query import EventQuery, QueryError, matching_sql, micros, select_sql, with_site
 from companion.service.readonly import WHOLE_ROWS, read_events_file
-from companion.service.rows import SUMMARY_COLUMNS, Packer, summary_of_row, time_text
+from companion.service.rows import SUMMARY_COLUMNS, Packer, Row, summary_of_row, time_text
 
 __all__ = ["DB_FILE", "DEFAULT_RETENTION", "Page", "Retention", "Store", "move_aside", "read_events_file"]
 
@@ -169,11 +169,17 @@ class Store:
 
     # --- writing --------------------------------------------------------------------------
 
-    async def add(self, event: Event, body: str | None = None) -> tuple[Event, bool]:
-        """Store an event; answer it and True, or, for an exchange already stored (the addon
-        delivers at least once, and retries when an answer is lost), the stored one and
-        False. (`body`, the event's JSON, is accepted for the callers that have it.)"""
-        (created,) = await self.add_many([(event, body or "")])
+    def pack(self, event: Event) -> Row:
+        """The row `event` is stored as: its list columns, the rest packed. Made before the
+        write (by the pipeline, once per event), so that an event that cannot be serialized
+        is refused on its own and never fails the transaction of a batch."""
+        return self._packer.pack(event)
+
+    async def add(self, event: Event, row: Row | None = None) -> tuple[Event, bool]:
+        """Store an event (`row`: it packed, when the caller has it); answer it and True, or,
+        for an exchange already stored (the addon delivers at least once, and retries when an
+        answer is lost), the stored one and False."""
+        (created,) = await self.add_many([row or self.pack(event)])
         if created or event.exchange is None:
             return event, created
         flow_id = event.exchange.flow_id
@@ -181,13 +187,13 @@ class Store:
         stored = (await self.events_by_seq([seq[0]])) if seq else []
         return (stored[0] if stored else event), False
 
-    async def add_many(self, events: list[tuple[Event, str]]) -> list[bool]:
-        """Store `(event, its JSON)` pairs in one transaction; for each, whether it is new (an
+    async def add_many(self, rows: list[Row]) -> list[bool]:
+        """Store packed events (`pack`) in one transaction; for each, whether it is new (an
         exchange already stored is not stored again)."""
 
         def insert(conn: sqlite3.Connection) -> list[bool]:
             with conn:
-                created = [schema.insert(conn, self._packer, event) for event, _ in events]
+                created = [schema.insert(conn, row) for row in rows]
                 last = conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0
             if last // 100 != (last - sum(created)) // 100:  # prune now and then, not on every insert
                 self._prune(conn)

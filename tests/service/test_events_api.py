@@ -54,7 +54,8 @@ def _iso(when: datetime) -> str:
 @pytest.fixture
 async def client(aiohttp_client, tmp_path: Path):
     client = await aiohttp_client(create_app(tmp_path, TOKEN))
-    await client.server.app[STORE].add_many([(event, "") for event in EVENTS])
+    store = client.server.app[STORE]
+    await store.add_many([store.pack(event) for event in EVENTS])
     return client
 
 
@@ -269,8 +270,9 @@ async def test_stats_count_today_and_the_last_24_hours(aiohttp_client, tmp_path:
     now = datetime.now(UTC)
     midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
     times = [now - timedelta(minutes=1), now - timedelta(hours=23), now - timedelta(hours=25), now - timedelta(days=3)]
-    await client.server.app[STORE].add_many(
-        [(_event(f"s{n}", when, f"h{n}.example.com", "expired_token" if n else "missing_credentials"), "") for n, when in enumerate(times)]
+    store = client.server.app[STORE]
+    await store.add_many(
+        [store.pack(_event(f"s{n}", when, f"h{n}.example.com", "expired_token" if n else "missing_credentials")) for n, when in enumerate(times)]
     )
     stats = await (await client.get("/api/stats", headers=AUTH)).json()
     assert stats["events"] == 4 and stats["last_24h"] == 2

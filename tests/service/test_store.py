@@ -301,7 +301,8 @@ async def test_an_event_takes_under_2_kb_on_disk(tmp_path: Path):
         batch = [
             _storable(exchange(flow_id=f"f{n}", host=f"api.site{n % 50}.example", url=f"https://api.site{n % 50}.example/v1/items/{n}",
                                request={"headers": [["Accept", "application/json"], ["Authorization", "[redacted: 40 chars]"]],
-                                        "credentials": [{"source": "request.authorization", "scheme": "Bearer", "length": 33, "fingerprint": f"{n:012x}"}]}))
+                                        "credentials": [{"source": "request.authorization", "scheme": "Bearer", "length": 33, "fingerprint": f"{n:012x}"}]}),
+                      store)[1]
             for n in range(start, start + 500)
         ]  # fmt: skip
         await store.add_many(batch)
