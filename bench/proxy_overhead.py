@@ -118,6 +118,17 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise TimeoutError(f"port {port} did not open")
 
 
+PIN = False
+"""`--pin`: the proxy alone on the first CPU, every other process (client, upstream, service) on
+the others, so that what they do does not land on the proxy's core and blur its CPU time."""
+
+
+def pin(pid: int, proxy: bool) -> None:
+    if PIN:
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(pid, {cpus[0]} if proxy else set(cpus[1:]))
+
+
 SCRIPT_LOADED = False
 """`--script`: load the companion's addon as a user's own `mitmdump -s companion/addon.py` does,
 instead of as `companion run` does (added to mitmdump's master directly)."""
@@ -139,6 +150,7 @@ def start_proxy(port: int, confdir: Path, addon: bool | Path, api_port: int, dat
         command += [] if direct else ["-s", str(ROOT / "companion" / "addon.py")]
         command += ["--set", f"companion_api=http://127.0.0.1:{api_port}", "--set", f"companion_data_dir={data_dir}"]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pin(proc.pid, proxy=True)
     wait_port(port)
     return proc
 
@@ -185,7 +197,7 @@ def drive(proxy_port: int, upstream_port: int, total: int, concurrency: int, sha
     out = subprocess.run(
         [sys.executable, "-c", CLIENT, f"http://127.0.0.1:{proxy_port}", f"http://localhost:{upstream_port}",
          str(total), str(concurrency), str(share), str(cookies)],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, preexec_fn=(lambda: pin(0, proxy=False)) if PIN else None,
     ).stdout.split(" ", 1)  # fmt: skip
     return total / float(out[0])
 
@@ -206,10 +218,17 @@ def main() -> None:
     parser.add_argument("--share-401", type=float, default=0.05, help="share of requests answered 401 (0 to 1)")
     parser.add_argument("--mixes", default="all", help="which mixes, by number (1,2,3) or all")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--pin", action="store_true", help="the proxy alone on one CPU, the rest on the others (less noise)")
+    parser.add_argument(
+        "--proxies",
+        default="all",
+        help="which proxies, by number (1: bare, 2: a script doing nothing, 3: service up, 4: service down) or all",
+    )
     parser.add_argument("--script", action="store_true", help="load the addon with -s (a user's own mitmdump), not as companion run does")
     args = parser.parse_args()
-    global SCRIPT_LOADED
-    SCRIPT_LOADED = args.script
+    global SCRIPT_LOADED, PIN
+    SCRIPT_LOADED, PIN = args.script, args.pin
+    proxies = PROXIES if args.proxies == "all" else tuple(PROXIES[int(n) - 1] for n in sorted({"1", *args.proxies.split(",")}))
     chosen = range(len(MIXES)) if args.mixes == "all" else [int(n) - 1 for n in args.mixes.split(",")]
     mixes = [(label, args.share_401 if share is None else share, cookies) for label, share, cookies in (MIXES[n] for n in chosen)]
 
@@ -224,6 +243,8 @@ def main() -> None:
             cwd=ROOT, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         procs = [upstream, service]
+        pin(upstream.pid, proxy=False)
+        pin(service.pid, proxy=False)
         try:
             wait_port(upstream_port)
             wait_port(api_port)
@@ -232,10 +253,10 @@ def main() -> None:
             for label, share, cookies in mixes:
                 label = f"{share:.0%} 401s" + (f", {cookies:.0%} of 200s set cookies" if cookies else "")
                 runs: dict[str, dict[str, list[float]]] = {
-                    name: {"rps": [], "cpu_ms": [], "service_ms": [], "all_cpu_ms": []} for name, _, _ in PROXIES
+                    name: {"rps": [], "cpu_ms": [], "service_ms": [], "all_cpu_ms": []} for name, _, _ in proxies
                 }
                 for round_no in range(args.rounds):
-                    order = PROXIES[round_no % len(PROXIES) :] + PROXIES[: round_no % len(PROXIES)]
+                    order = proxies[round_no % len(proxies) :] + proxies[: round_no % len(proxies)]
                     for name, script, service_up in order:
                         port = free_port()
                         addon: bool | Path = nothing if script == "nothing" else script == "companion"
@@ -271,7 +292,7 @@ def main() -> None:
     summary: dict[str, dict] = {}
     for label, runs in results.items():
         base = runs[PROXIES[0][0]]
-        for name, _, _ in PROXIES:
+        for name in runs:
             run = runs[name]
             rps_ratio = statistics.median(_ratios(run["rps"], base["rps"]))
             cpu_ratios = _ratios(run["cpu_ms"], base["cpu_ms"])

@@ -1,8 +1,8 @@
 """The mitmproxy addon: capture every 401 and 407, redact it, hand it to the service.
 
 The response hook costs a comparison on every other response. A captured exchange is queued
-for a background thread; no flow ever waits on the service. Nothing here needs more than the
-standard library and mitmproxy, so it loads inside any mitmproxy 12 (a test blocks the rest).
+for the sender's task on mitmproxy's own loop; no flow ever waits on the service. Nothing here
+needs more than the standard library and mitmproxy, so it loads inside any mitmproxy 12 (a test blocks the rest).
 """
 
 from __future__ import annotations
@@ -175,9 +175,10 @@ class Companion:
         }
         self.memory.note_redirect(redact_url(target), facts, _received(flow))
 
-    def done(self) -> None:
+    async def done(self) -> None:
+        """mitmproxy is shutting down: what waits is delivered, for two seconds at most."""
         if self.sender is not None:
             stats = self.sender.stats
-            self.sender.stop()
+            await self.sender.close(drain_s=2.0)
             if stats.dropped_overflow:
                 log.warning("401 Companion: %d captured 401s were dropped while the service was unreachable", stats.dropped_overflow)

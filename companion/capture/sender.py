@@ -1,8 +1,13 @@
 """Hand exchanges to the service without ever making a flow wait.
 
-The addon's hook only appends to a bounded buffer; one daemon thread posts from it, everything
+The addon's hook only appends to a bounded buffer; one asyncio task on mitmproxy's own event
+loop posts from it, over one kept-alive connection written without blocking, everything
 waiting in one delivery (a batch of up to 100, always a JSON array: the service answers a batch
-with counts, not with each stored event). A delivery leaves when the oldest 401 in it has
+with counts, not with each stored event). No thread: a delivery is a few socket calls in the
+loop that is awake anyway, where a thread of its own cost the proxy a wake-up, a lock and a
+handover of the interpreter at every step (5 % of the proxy's CPU at 5 % 401s, measured by
+`bench/proxy_overhead.py`). Called where no loop runs (a test, a script), the sender runs one
+of its own on a daemon thread. A delivery leaves when the oldest 401 in it has
 waited `linger_s`: 401s come in bursts (a page's calls fail together) and streams (a retry
 loop), and those that come together share one request of both processes, not one each. When the service is down or slow, exchanges
 wait in the buffer, the oldest are dropped past its size (and counted, and reported to the
@@ -12,7 +17,7 @@ never dropped: at most the buffer's size plus one delivery is held.
 
 from __future__ import annotations
 
-import http.client
+import asyncio
 import itertools
 import json
 import logging
@@ -22,7 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from companion.wire import MAX_EXCHANGE_BYTES, SCHEMA_VERSION
@@ -67,6 +72,59 @@ def _refused_in(answer: bytes) -> int:
     return len(refused) if isinstance(refused, list) else 0
 
 
+_MAX_ANSWER_BYTES = 1 << 20
+_MAX_ANSWER_LINES = 100
+
+
+class _BadAnswerError(ValueError):
+    """What came back is not an HTTP answer the sender can read."""
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """The status, body and whether the connection stays open, of one HTTP/1.1 answer
+    (`Content-Length`, chunked, or to the end), bounded in lines and bytes."""
+    status_line = await reader.readuntil(b"\r\n")
+    version, _, rest = status_line.partition(b" ")
+    code = rest[:3]
+    if not version.startswith(b"HTTP/1.") or not code.isdigit():
+        raise _BadAnswerError(f"not an HTTP answer: {status_line[:40]!r}")
+    length: int | None = None
+    chunked = False
+    keep = version == b"HTTP/1.1"
+    for _ in range(_MAX_ANSWER_LINES):
+        line = await reader.readuntil(b"\r\n")
+        if line == b"\r\n":
+            break
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == b"content-length":
+            if not value.isdigit() or int(value) > _MAX_ANSWER_BYTES:
+                raise _BadAnswerError("an answer too large or of no length")
+            length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = value.endswith(b"chunked")
+        elif name == b"connection":
+            keep = keep and b"close" not in value
+    else:
+        raise _BadAnswerError("an answer with too many header lines")
+    if chunked:
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            chunk = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip() or b"x", 16)
+            size += chunk
+            if size > _MAX_ANSWER_BYTES:
+                raise _BadAnswerError("an answer too large")
+            if not chunk:
+                while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+                    pass
+                return int(code), b"".join(parts), keep
+            parts.append((await reader.readexactly(chunk + 2))[:-2])
+    if length is None:
+        return int(code), await reader.read(_MAX_ANSWER_BYTES), False
+    return int(code), await reader.readexactly(length), keep
+
+
 @dataclass(slots=True)
 class SenderStats:
     sent: int = 0
@@ -79,7 +137,7 @@ class SenderStats:
 class Sender:
     def __init__(self, api_url: str, token: Callable[[], str | None], capacity: int = 1000, linger_s: float = LINGER_S):
         parts = urlsplit(api_url)
-        if parts.scheme != "http" or not parts.hostname:
+        if parts.scheme != "http" or not parts.hostname or not parts.hostname.isascii():
             raise ValueError(f"the companion API URL must be http://host:port, not {api_url!r}")
         self._host = parts.hostname
         self.port = parts.port or 80
@@ -92,20 +150,33 @@ class Sender:
         """When the oldest exchange not yet in a delivery was queued (monotonic)."""
         self._buffer: deque[dict[str, Any]] = deque()
         self._capacity = capacity
-        self._cond = threading.Condition()
+        self._lock = threading.Condition()
+        """Guards the buffer and the counts: `submit` may come from any thread; `flush` waits on it."""
         self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._conn: http.client.HTTPConnection | None = None
-        self._down_logged = False
         self._in_flight = 0
         """How many items at the head of the buffer are being posted right now."""
+        self._successor: Sender | None = None
+        """The sender that took this one's place: what this one still had under way goes to it
+        if the delivery fails."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._own_thread: threading.Thread | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        """Set when the task has something new to do: the first exchange of a delivery, a full batch, stopping."""
+        self._stop_event = asyncio.Event()
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._down_logged = False
         self._id = secrets.token_hex(8)
         self._server_errors = 0
         self.stats = SenderStats()
 
+    # --- any thread ----------------------------------------------------------------------
+
     def submit(self, exchange: dict[str, Any]) -> None:
         """Queue one exchange; never blocks beyond a lock held for a few instructions."""
-        with self._cond:
+        with self._lock:
             # The item being posted is no longer waiting: it neither counts against the
             # capacity nor is dropped (it would be delivered all the same, and counted twice).
             in_flight = min(self._in_flight, len(self._buffer))
@@ -116,81 +187,166 @@ class Sender:
                 self.stats.dropped_overflow += 1
             self._buffer.append(exchange)
             waiting = self.stats.waiting = len(self._buffer)
-            # Only a wake-up the sender waits for: the first of a delivery, or a full batch
-            # (each needless one is a thread switch on the proxy's CPU).
-            if waiting == 1 or waiting - in_flight >= _BATCH:
-                self._cond.notify_all()  # all: a `flush` may be waiting on the same condition
+        # Only a wake-up the task waits for: the first of a delivery, or a full batch.
+        if waiting == 1 or waiting - in_flight >= _BATCH:
+            self._call(self._wake.set)
+
+    def _call(self, fn: Callable[[], object]) -> None:
+        """Run `fn` on the sender's loop: at once from the loop's own thread, else handed over."""
+        loop = self._loop
+        if loop is None:
+            return  # not started yet: `start` looks at what waits
+        if threading.get_ident() == self._loop_thread:
+            fn()
+            return
+        try:
+            loop.call_soon_threadsafe(fn)
+        except RuntimeError:
+            pass  # that loop has closed: nothing runs there any more
+
+    def _on_loop(self) -> bool:
+        return self._loop is not None and threading.get_ident() == self._loop_thread
 
     def take_over(self, old: Sender) -> None:
-        """Keep what an earlier sender still had waiting (the addon's options changed). A
-        delivery the old one has under way is let finish first (briefly), so that nothing is
-        sent by both, nor left behind."""
-        with old._cond:
-            old._cond.wait_for(lambda: not old._in_flight, timeout=_TAKE_OVER_WAIT_S)
-            waiting = list(old._buffer)
-            old._buffer.clear()
+        """Keep what an earlier sender still had waiting (the addon's options changed). What
+        the old one has under way, it finishes; if that delivery fails, it hands those to this
+        one. From another thread than the old one's loop, its delivery is let finish first."""
+        with old._lock:
+            if old._task is not None and not old._on_loop():
+                old._lock.wait_for(lambda: not old._in_flight, timeout=_TAKE_OVER_WAIT_S)
+            under_way = min(old._in_flight, len(old._buffer))
+            waiting = list(itertools.islice(old._buffer, under_way, None))
+            for _ in waiting:
+                old._buffer.pop()
+            old.stats.waiting = len(old._buffer)
+            old._successor = self
+            old._stopping = True
+        old._call(old._wake.set)
+        old._call(old._stop_event.set)
         for item in waiting:
             self.submit(item)
 
+    def _take_back(self, items: list[dict[str, Any]]) -> None:
+        """Items an earlier sender failed to deliver: oldest, so first in line."""
+        with self._lock:
+            in_flight = min(self._in_flight, len(self._buffer))
+            for offset, item in enumerate(items):  # behind what this one has under way itself
+                self._buffer.insert(in_flight + offset, item)
+            while len(self._buffer) - in_flight > self._capacity:
+                del self._buffer[in_flight]
+                self.stats.dropped_overflow += 1
+            self.stats.waiting = len(self._buffer)
+            self._waiting_since = min(self._waiting_since, time.monotonic()) if self._buffer else self._waiting_since
+        self._call(self._wake.set)
+
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="companion-sender", daemon=True)
-            self._thread.start()
+        """Start delivering: on the running event loop of the calling thread (mitmproxy's), or
+        where none runs, on a loop of its own in a daemon thread."""
+        if self._task is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._start_own_loop()
+            return
+        self._loop, self._loop_thread = loop, threading.get_ident()
+        self._task = loop.create_task(self._run(), name="companion-sender")
+
+    def _start_own_loop(self) -> None:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            self._loop, self._loop_thread = loop, threading.get_ident()
+            self._task = loop.create_task(self._run(), name="companion-sender")
+            ready.set()
+            try:
+                loop.run_until_complete(self._task)
+            finally:
+                loop.close()
+
+        self._own_thread = threading.Thread(target=run, name="companion-sender", daemon=True)
+        self._own_thread.start()
+        ready.wait()
 
     def stop(self, drain_s: float = 2.0) -> None:
-        """Stop the thread, giving it a moment to deliver what waits."""
-        with self._cond:
+        """Stop, after delivering what waits (without the linger) for up to `drain_s`. On the
+        sender's own loop this only asks: the loop cannot wait for itself (`close` can)."""
+        with self._lock:
             self._stopping = True
-            self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(drain_s)
-            self._thread = None
+        self._call(self._wake.set)
+        self._call(self._stop_event.set)
+        if self._on_loop():
+            return
+        if self._own_thread is not None:
+            self._own_thread.join(drain_s)
+        elif self._task is not None:
+            with self._lock:
+                self._lock.wait_for(lambda: self._task is None or self._task.done(), timeout=drain_s)
+
+    async def close(self, drain_s: float = 2.0) -> None:
+        """`stop` for a coroutine (mitmproxy's `done`): what waits is delivered for up to
+        `drain_s`, then the delivery under way is abandoned."""
+        if not self._on_loop() or self._task is None:
+            await asyncio.get_running_loop().run_in_executor(None, self.stop, drain_s)
+            return
+        self.stop(drain_s)
+        done, _ = await asyncio.wait({self._task}, timeout=drain_s)
+        if not done:
+            self._task.cancel()
 
     def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until the buffer is empty (for tests and shutdown); True if it emptied."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._buffer and not self._in_flight, timeout)
+        """Wait until the buffer is empty (for tests and shutdown); True if it emptied. On the
+        sender's own loop it cannot wait, and says whether it is empty now."""
+        with self._lock:
+            if self._on_loop():
+                return not self._buffer and not self._in_flight
+            return self._lock.wait_for(lambda: not self._buffer and not self._in_flight, timeout)
 
-    def _run(self) -> None:
+    # --- the sender's loop -------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            await self._deliver_all()
+        finally:
+            self._close_connection()
+            with self._lock:
+                self._lock.notify_all()
+
+    async def _wait(self, event: asyncio.Event, timeout: float | None) -> None:
+        try:
+            async with asyncio.timeout(timeout):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+    async def _deliver_all(self) -> None:
         backoff = _BACKOFF_MIN_S
         while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._buffer or self._stopping)
-                if not self._buffer:
+            if not self._buffer:
+                if self._stopping:
                     return
-                linger = self._waiting_since + self._linger_s - time.monotonic()
-                if linger > 0 and not self._stopping:
-                    self._cond.wait_for(lambda: self._stopping or len(self._buffer) >= _BATCH, timeout=linger)
+                self._wake.clear()
+                if not self._buffer and not self._stopping:  # a submit from another thread may have come between
+                    await self._wake.wait()
+                continue
+            linger = self._waiting_since + self._linger_s - time.monotonic()
+            if linger > 0 and not self._stopping and len(self._buffer) < _BATCH:
+                self._wake.clear()
+                await self._wait(self._wake, linger)
+            with self._lock:
                 # Everything waiting goes in one delivery (up to a batch): a burst of 401s
                 # costs the service a few requests and transactions, not one each.
                 batch = list(itertools.islice(self._buffer, _BATCH))
                 self._in_flight = len(batch)
             body, taken = _encoded(batch)
             if taken < len(batch):
-                with self._cond:  # the rest waits for the next delivery
+                with self._lock:  # the rest waits for the next delivery
                     self._in_flight = taken
                 batch = batch[:taken]
-            try:
-                outcome, refused = self._post(batch, body)
-                if outcome == "rejected" and len(batch) > 1:
-                    # The service refused the delivery as a whole: each on its own, so that a
-                    # bad one costs only itself.
-                    results = [self._post([item], _encoded([item])[0]) for item in batch]
-                    outcome = "retry" if any(o == "retry" for o, _ in results) else "sent"
-                    refused = sum(1 if o == "rejected" else r for o, r in results) if outcome == "sent" else 0
-            except Exception:
-                log.exception("401 Companion: could not deliver captured 401s; dropped")
-                outcome, refused = "sent", len(batch)
-            if outcome == "server_error":
-                self._server_errors += 1
-                if self._server_errors >= _MAX_SERVER_ERRORS:
-                    log.warning("401 Companion: the service failed %d times on a delivery; dropped", self._server_errors)
-                    outcome, refused = "sent", len(batch)
-                else:
-                    outcome = "retry"
-            if outcome != "retry":
-                self._server_errors = 0
-            with self._cond:
+            outcome, refused = await self._deliver(batch, body)
+            with self._lock:
                 if outcome != "retry":
                     for _ in range(len(batch)):
                         self._buffer.popleft()  # the batch is at the head: nothing removes items in flight
@@ -198,50 +354,98 @@ class Sender:
                     self.stats.rejected += refused
                 self.stats.waiting = len(self._buffer)
                 self._in_flight = 0
-                self._cond.notify_all()
-                if outcome == "retry":
-                    if self._stopping:
-                        return
-                    # New captures do not cut the wait short (one connection attempt per 401
-                    # to a service that is down cost the proxy CPU); stopping does.
-                    self._cond.wait_for(lambda: self._stopping, timeout=backoff)
-                    backoff = min(backoff * 2, _BACKOFF_MAX_S)
-                else:
-                    backoff = _BACKOFF_MIN_S
+                successor = self._successor
+                handed = list(self._buffer) if successor is not None else []
+                if successor is not None:
+                    self._buffer.clear()
+                    self.stats.waiting = 0
+                self._lock.notify_all()
+            if successor is not None:
+                if handed:
+                    successor._take_back(handed)
+                return
+            if outcome == "retry":
+                if self._stopping:
+                    return
+                # New captures do not cut the wait short (one connection attempt per 401
+                # to a service that is down cost the proxy CPU); stopping does.
+                self._stop_event.clear()
+                if not self._stopping:
+                    await self._wait(self._stop_event, backoff)
+                backoff = min(backoff * 2, _BACKOFF_MAX_S)
+            else:
+                backoff = _BACKOFF_MIN_S
 
-    def _post(self, batch: list[dict[str, Any]], body: bytes) -> tuple[str, int]:
+    async def _deliver(self, batch: list[dict[str, Any]], body: bytes) -> tuple[str, int]:
+        """Post one delivery; its outcome (`sent` or `retry`) and how many the service refused."""
+        try:
+            outcome, refused = await self._post(batch, body)
+            if outcome == "rejected" and len(batch) > 1:
+                # The service refused the delivery as a whole: each on its own, so that a
+                # bad one costs only itself.
+                results = [await self._post([item], _encoded([item])[0]) for item in batch]
+                outcome = "retry" if any(o == "retry" for o, _ in results) else "sent"
+                refused = sum(1 if o == "rejected" else r for o, r in results) if outcome == "sent" else 0
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("401 Companion: could not deliver captured 401s; dropped")
+            outcome, refused = "sent", len(batch)
+        if outcome == "server_error":
+            self._server_errors += 1
+            if self._server_errors >= _MAX_SERVER_ERRORS:
+                log.warning("401 Companion: the service failed %d times on a delivery; dropped", self._server_errors)
+                outcome, refused = "sent", len(batch)
+            else:
+                outcome = "retry"
+        if outcome != "retry":
+            self._server_errors = 0
+        return outcome, refused
+
+    def _close_connection(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+    async def _post(self, batch: list[dict[str, Any]], body: bytes) -> tuple[str, int]:
         """Deliver `batch` (`body`: its JSON array); the outcome (`sent`, `retry`, `rejected`,
         `server_error`) and how many the service refused."""
         token = self._token = self._token or self._read_token()
+        if token and (not token.isprintable() or " " in token):
+            token = self._token = None  # a header's worth of anything else is no token
         if not token:
             self._note_down("no API token yet (is `companion serve` running with the same data dir?)")
             return "retry", 0
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {token}",
-            "Host": f"{self._host}:{self.port}",
+        head = (
+            f"POST {self._path} HTTP/1.1\r\n"
+            f"Host: {self._host}:{self.port}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            f"Authorization: Bearer {token}\r\n"
             # What this addon had to drop so far, for the service's count of losses.
-            "X-Companion-Sender": self._id,
-            "X-Companion-Dropped": str(self.stats.dropped_overflow),
+            f"X-Companion-Sender: {self._id}\r\n"
+            f"X-Companion-Dropped: {self.stats.dropped_overflow}\r\n"
             # The wire schema this addon writes, for `companion doctor` to compare with the service's.
-            "X-Companion-Schema": str(SCHEMA_VERSION),
-        }
+            f"X-Companion-Schema: {SCHEMA_VERSION}\r\n\r\n"
+        )
         try:
-            if self._conn is None:
-                self._conn = http.client.HTTPConnection(self._host, self.port, timeout=_TIMEOUT_S)
-            self._conn.request("POST", self._path, body=body, headers=headers)
-            response = self._conn.getresponse()
-            # Read the whole answer: a connection whose last answer was
-            # left half-read cannot carry the next request, and http.client would only say
-            # so after sending it, which made every capture a retry and a duplicate.
-            detail = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            async with asyncio.timeout(_TIMEOUT_S):
+                if self._writer is None:
+                    self._reader, self._writer = await asyncio.open_connection(self._host, self.port)
+                writer, reader = self._writer, cast(asyncio.StreamReader, self._reader)
+                writer.write(head.encode("latin-1") + body)
+                await writer.drain()
+                # The whole answer is read: a connection whose last answer was left half-read
+                # cannot carry the next request.
+                status, detail, keep = await _read_answer(reader)
+            if not keep:
+                self._close_connection()
+        except (OSError, EOFError, TimeoutError, ValueError, asyncio.LimitOverrunError) as exc:
+            # EOFError: asyncio.IncompleteReadError, the service closed mid-answer.
+            self._close_connection()
             self._note_down(f"cannot reach the companion service at {self._host}:{self.port} ({exc.__class__.__name__})")
             return "retry", 0
-        if response.status in (200, 201):
+        if status in (200, 201):
             if self._down_logged:
                 log.info("401 Companion: service reachable again; delivering captured 401s")
                 self._down_logged = False
@@ -254,14 +458,14 @@ class Sender:
                     detail[:300].decode("utf-8", "replace"),
                 )
             return "sent", refused
-        if response.status == 401:
+        if status == 401:
             self._token = None  # the token file may have changed (the service restarted with another)
             self._note_down("the companion service refused the API token (restarted with another data dir?)")
             return "retry", 0
-        if response.status >= 500:
-            self._note_down(f"the companion service answered {response.status}")
+        if status >= 500:
+            self._note_down(f"the companion service answered {status}")
             return "server_error", 0
-        log.warning("401 Companion: the service rejected a delivery (%s): %s", response.status, detail[:300].decode("utf-8", "replace"))
+        log.warning("401 Companion: the service rejected a delivery (%s): %s", status, detail[:300].decode("utf-8", "replace"))
         return "rejected", len(batch)
 
     def _note_down(self, why: str) -> None:

@@ -4,6 +4,7 @@ sent twice because the service was down, slow, restarted or holding another toke
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -172,9 +173,7 @@ def test_posts_json_to_the_ingest_route_with_an_exact_host(ingest, make_sender, 
     sender.start()
     sender.submit(item(1))
     assert sender.flush()
-    assert ingest.requests == [
-        {"path": path, "host": f"127.0.0.1:{ingest.port}", "auth": f"Bearer {TOKEN}", "type": "application/json"}
-    ]
+    assert ingest.requests == [{"path": path, "host": f"127.0.0.1:{ingest.port}", "auth": f"Bearer {TOKEN}", "type": "application/json"}]
 
 
 @pytest.mark.parametrize("url", ["https://127.0.0.1:8401", "127.0.0.1:8401", "ftp://127.0.0.1:21", "http://", ""])
@@ -458,3 +457,129 @@ def test_a_batch_never_outgrows_what_the_service_accepts(ingest, make_sender):
     assert ingest.received == big
     assert max(ingest.sizes) <= 2 * MAX_EXCHANGE_BYTES and len(ingest.sizes) >= 3
     assert sender.stats.sent == 5 and sender.stats.rejected == 0
+
+
+# --- on mitmproxy's own event loop ----------------------------------------------------------
+
+
+async def test_on_a_running_loop_the_sender_delivers_without_a_thread_of_its_own(ingest, make_sender):
+    """In mitmproxy the hook runs on the proxy's event loop: the sender's deliveries are a task
+    on that loop, not a thread (a thread cost the proxy a wake-up and a handover per step)."""
+    threads_before = set(threading.enumerate())
+    sender = make_sender(ingest.url)
+    sender.start()
+    for n in range(5):
+        sender.submit(item(n))
+    assert set(threading.enumerate()) <= threads_before
+    assert await asyncio.to_thread(sender.flush, 20)
+    assert ingest.received == [item(n) for n in range(5)]
+    assert ingest.counts == [5]  # the five shared one delivery
+    await sender.close(drain_s=5)
+
+
+async def test_a_slow_service_never_holds_up_the_loop(ingest, make_sender):
+    """While the service dribbles its answer, the loop goes on running other work and taking
+    captures: nothing the sender does waits on a socket."""
+    ingest.hold = threading.Event()
+    sender = make_sender(ingest.url)
+    sender.start()
+    sender.submit(item(1))
+    assert await asyncio.to_thread(ingest.answering.wait, 10)
+    ran = []
+    for n in range(20):
+        await asyncio.sleep(0)  # other flows' work gets its turn, again and again
+        ran.append(n)
+    sender.submit(item(2))
+    still_coming = not ingest.answered.is_set()
+    ingest.hold.set()
+    assert still_coming and ran == list(range(20)) and sender.stats.waiting == 2
+    assert await asyncio.to_thread(sender.flush, 20)
+    assert ingest.received == [item(1), item(2)]
+    await sender.close(drain_s=5)
+
+
+async def test_close_delivers_what_waits_at_shutdown(ingest, make_sender):
+    """mitmproxy's `done`: what waits goes at once (no linger), before the loop ends."""
+    sender = make_sender(ingest.url, linger_s=30)
+    sender.start()
+    for n in range(3):
+        sender.submit(item(n))
+    await sender.close(drain_s=10)
+    assert ingest.received == [item(n) for n in range(3)]
+
+
+async def test_close_gives_up_on_a_slow_service_in_its_time(ingest, make_sender):
+    """A service that never finishes its answer cannot hold mitmproxy's shutdown."""
+    ingest.hold = threading.Event()
+    sender = make_sender(ingest.url, linger_s=0)
+    sender.start()
+    sender.submit(item(1))
+    assert await asyncio.to_thread(ingest.answering.wait, 10)
+    await sender.close(drain_s=0.2)
+    finished_before_the_answer = not ingest.answered.is_set()
+    ingest.hold.set()
+    assert finished_before_the_answer
+
+
+@pytest.mark.parametrize("old_fails", [False, True])
+async def test_taking_over_on_the_loop_loses_nothing_under_way(ingest, make_sender, old_fails):
+    """The options change (mitmproxy calls `configure` on its loop) while the old sender's
+    delivery is under way: what it delivers is not sent again, what it fails to deliver the
+    new one sends, and what waited goes with the new one."""
+    ingest.hold = threading.Event()
+    if old_fails:
+        ingest.status = 503
+    old = make_sender(ingest.url, linger_s=0)
+    old.start()
+    old.submit(item(0))
+    assert await asyncio.to_thread(ingest.answering.wait, 10)
+    old.submit(item(1))
+    new = make_sender(ingest.url, linger_s=0)
+    old.stop(drain_s=0)
+    new.take_over(old)
+    new.start()
+    new.submit(item(2))
+    ingest.status = 201
+    ingest.hold.set()
+    assert await asyncio.to_thread(old.flush, 20)  # its delivery ended: nothing left with it
+    assert await asyncio.to_thread(new.flush, 20)
+    assert sorted(ingest.received, key=lambda x: x["flow_id"]) == [item(0), item(1), item(2)]
+    await new.close(drain_s=5)
+
+
+@pytest.mark.parametrize("style", ["length", "chunked", "close"])
+async def test_reads_every_way_an_answer_can_be_framed(make_sender, style):
+    """Content-Length, chunked, or to the end of a closed connection: each answer is read
+    whole, its count of refused items taken, and the next delivery goes out all the same."""
+    bodies: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1])
+            bodies.append(await reader.readexactly(length))
+            answer = json.dumps({"stored": 0, "refused": [{"index": 0, "message": "no"}]}).encode()
+            if style == "length":
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+            elif style == "chunked":
+                writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                writer.write(b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (5, answer[:5], len(answer) - 5, answer[5:]))
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + answer)
+                await writer.drain()
+                writer.close()
+                return
+            await writer.drain()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    sender = make_sender(f"http://127.0.0.1:{port}", linger_s=0)
+    sender.start()
+    sender.submit(item(1))
+    assert await asyncio.to_thread(sender.flush, 20)
+    sender.submit(item(2))
+    assert await asyncio.to_thread(sender.flush, 20)
+    assert [json.loads(body) for body in bodies] == [[item(1)], [item(2)]]
+    assert (sender.stats.sent, sender.stats.rejected) == (0, 2)
+    await sender.close(drain_s=5)
+    server.close()
