@@ -18,6 +18,8 @@ never dropped: at most the buffer's size plus one delivery is held.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import itertools
 import json
 import logging
@@ -80,34 +82,29 @@ class _BadAnswerError(ValueError):
     """What came back is not an HTTP answer the sender can read."""
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    """The status, body and whether the connection stays open, of one HTTP/1.1 answer
-    (`Content-Length`, chunked, or to the end), bounded in lines and bytes."""
+async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, bytes], bool]:
+    """The status, header fields (lower-case names) and whether the connection stays open, of
+    one HTTP/1.1 answer, bounded in lines."""
     status_line = await reader.readuntil(b"\r\n")
     version, _, rest = status_line.partition(b" ")
     code = rest[:3]
     if not version.startswith(b"HTTP/1.") or not code.isdigit():
         raise _BadAnswerError(f"not an HTTP answer: {status_line[:40]!r}")
-    length: int | None = None
-    chunked = False
-    keep = version == b"HTTP/1.1"
+    fields: dict[bytes, bytes] = {}
     for _ in range(_MAX_ANSWER_LINES):
         line = await reader.readuntil(b"\r\n")
         if line == b"\r\n":
-            break
+            keep = version == b"HTTP/1.1" and b"close" not in fields.get(b"connection", b"")
+            return int(code), fields, keep
         name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == b"content-length":
-            if not value.isdigit() or int(value) > _MAX_ANSWER_BYTES:
-                raise _BadAnswerError("an answer too large or of no length")
-            length = int(value)
-        elif name == b"transfer-encoding":
-            chunked = value.endswith(b"chunked")
-        elif name == b"connection":
-            keep = keep and b"close" not in value
-    else:
-        raise _BadAnswerError("an answer with too many header lines")
-    if chunked:
+        fields[name.strip().lower()] = value.strip().lower() if name.strip().lower() != b"sec-websocket-accept" else value.strip()
+    raise _BadAnswerError("an answer with too many header lines")
+
+
+async def _read_body(reader: asyncio.StreamReader, fields: dict[bytes, bytes]) -> tuple[bytes, bool]:
+    """The body of an answer whose head was read (`Content-Length`, chunked, or to the end),
+    bounded in bytes; and whether it was framed (else the connection is spent)."""
+    if fields.get(b"transfer-encoding", b"").endswith(b"chunked"):
         parts: list[bytes] = []
         size = 0
         while True:
@@ -118,11 +115,63 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
             if not chunk:
                 while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
                     pass
-                return int(code), b"".join(parts), keep
+                return b"".join(parts), True
             parts.append((await reader.readexactly(chunk + 2))[:-2])
+    length = fields.get(b"content-length")
     if length is None:
-        return int(code), await reader.read(_MAX_ANSWER_BYTES), False
-    return int(code), await reader.readexactly(length), keep
+        return await reader.read(_MAX_ANSWER_BYTES), False
+    if not length.isdigit() or int(length) > _MAX_ANSWER_BYTES:
+        raise _BadAnswerError("an answer too large or of no length")
+    return await reader.readexactly(int(length)), True
+
+
+_WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def _websocket_frame(payload: bytes, opcode: int = 0x1) -> bytes:
+    """One final WebSocket frame from a client (masked, as RFC 6455 requires of clients)."""
+    size = len(payload)
+    if size < 126:
+        head = bytes((0x80 | opcode, 0x80 | size))
+    elif size < 1 << 16:
+        head = bytes((0x80 | opcode, 0x80 | 126)) + size.to_bytes(2, "big")
+    else:
+        head = bytes((0x80 | opcode, 0x80 | 127)) + size.to_bytes(8, "big")
+    mask = secrets.token_bytes(4)
+    if not size:
+        return head + mask
+    key = (mask * (size // 4 + 1))[:size]
+    return head + mask + (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(size, "big")
+
+
+async def _websocket_message(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
+    """The service's next message on the delivery socket (its pings answered), bounded."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        first, second = await reader.readexactly(2)
+        length = second & 0x7F
+        if second & 0x80:
+            raise _BadAnswerError("a masked frame from the service")
+        if length == 126:
+            length = int.from_bytes(await reader.readexactly(2), "big")
+        elif length == 127:
+            length = int.from_bytes(await reader.readexactly(8), "big")
+        if size + length > _MAX_ANSWER_BYTES:
+            raise _BadAnswerError("an answer too large")
+        data = await reader.readexactly(length)
+        opcode = first & 0x0F
+        if opcode == 0x8:
+            raise ConnectionResetError("the service closed the delivery socket")
+        if opcode == 0x9:
+            writer.write(_websocket_frame(data, 0xA))
+            continue
+        if opcode == 0xA:
+            continue
+        parts.append(data)
+        size += length
+        if first & 0x80:
+            return b"".join(parts)
 
 
 @dataclass(slots=True)
@@ -167,6 +216,10 @@ class Sender:
         self._stop_event = asyncio.Event()
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._websocket = False
+        """Whether the kept connection is the service's delivery socket (else plain posts)."""
+        self._post_only = False
+        """The service keeps no delivery socket: post each delivery."""
         self._down_logged = False
         self._id = secrets.token_hex(8)
         self._server_errors = 0
@@ -406,6 +459,7 @@ class Sender:
         if self._writer is not None:
             self._writer.close()
         self._reader = self._writer = None
+        self._websocket = False
 
     async def _post(self, batch: list[dict[str, Any]], body: bytes) -> tuple[str, int]:
         """Deliver `batch` (`body`: its JSON array); the outcome (`sent`, `retry`, `rejected`,
@@ -416,35 +470,20 @@ class Sender:
         if not token:
             self._note_down("no API token yet (is `companion serve` running with the same data dir?)")
             return "retry", 0
-        head = (
-            f"POST {self._path} HTTP/1.1\r\n"
-            f"Host: {self._host}:{self.port}\r\n"
-            "Content-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            f"Authorization: Bearer {token}\r\n"
-            # What this addon had to drop so far, for the service's count of losses.
-            f"X-Companion-Sender: {self._id}\r\n"
-            f"X-Companion-Dropped: {self.stats.dropped_overflow}\r\n"
-            # The wire schema this addon writes, for `companion doctor` to compare with the service's.
-            f"X-Companion-Schema: {SCHEMA_VERSION}\r\n\r\n"
-        )
-        try:
-            async with asyncio.timeout(_TIMEOUT_S):
-                if self._writer is None:
-                    self._reader, self._writer = await asyncio.open_connection(self._host, self.port)
-                writer, reader = self._writer, cast(asyncio.StreamReader, self._reader)
-                writer.write(head.encode("latin-1") + body)
-                await writer.drain()
-                # The whole answer is read: a connection whose last answer was left half-read
-                # cannot carry the next request.
-                status, detail, keep = await _read_answer(reader)
-            if not keep:
+        for fresh in (False, True):
+            try:
+                async with asyncio.timeout(_TIMEOUT_S):
+                    reused = self._writer is not None
+                    answer = await self._exchange(token, body)
+                break
+            except (OSError, EOFError, TimeoutError, ValueError, asyncio.LimitOverrunError) as exc:
+                # EOFError: asyncio.IncompleteReadError, the service closed mid-answer.
                 self._close_connection()
-        except (OSError, EOFError, TimeoutError, ValueError, asyncio.LimitOverrunError) as exc:
-            # EOFError: asyncio.IncompleteReadError, the service closed mid-answer.
-            self._close_connection()
-            self._note_down(f"cannot reach the companion service at {self._host}:{self.port} ({exc.__class__.__name__})")
-            return "retry", 0
+                if reused and not fresh and not isinstance(exc, TimeoutError):
+                    continue  # a kept connection the service dropped (it restarted): once more, on a new one
+                self._note_down(f"cannot reach the companion service at {self._host}:{self.port} ({exc.__class__.__name__})")
+                return "retry", 0
+        status, detail = answer
         if status in (200, 201):
             if self._down_logged:
                 log.info("401 Companion: service reachable again; delivering captured 401s")
@@ -467,6 +506,72 @@ class Sender:
             return "server_error", 0
         log.warning("401 Companion: the service rejected a delivery (%s): %s", status, detail[:300].decode("utf-8", "replace"))
         return "rejected", len(batch)
+
+    def _headers(self, token: str) -> str:
+        return (
+            f"Host: {self._host}:{self.port}\r\n"
+            f"Authorization: Bearer {token}\r\n"
+            # What this addon had to drop so far, for the service's count of losses.
+            f"X-Companion-Sender: {self._id}\r\n"
+            f"X-Companion-Dropped: {self.stats.dropped_overflow}\r\n"
+            # The wire schema this addon writes, for `companion doctor` to compare with the service's.
+            f"X-Companion-Schema: {SCHEMA_VERSION}\r\n"
+        )
+
+    async def _exchange(self, token: str, body: bytes) -> tuple[int, bytes]:
+        """One delivery on the kept connection (opened, and made a WebSocket, when there is
+        none): the service's status and answer."""
+        if self._writer is None:
+            refused = await self._open(token)
+            if refused is not None:
+                return refused
+        writer, reader = cast(asyncio.StreamWriter, self._writer), cast(asyncio.StreamReader, self._reader)
+        if self._websocket:
+            writer.write(_websocket_frame(b'{"dropped":%d,"exchanges":%b}' % (self.stats.dropped_overflow, body)))
+            await writer.drain()
+            detail = await _websocket_message(reader, writer)
+            return (400 if detail.startswith(b'{"error"') else 200), detail
+        head = f"POST {self._path} HTTP/1.1\r\n{self._headers(token)}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        writer.write(head.encode("latin-1") + body)
+        await writer.drain()
+        # The whole answer is read: a connection whose last answer was left half-read
+        # cannot carry the next request.
+        status, fields, keep = await _read_head(reader)
+        detail, framed = await _read_body(reader, fields)
+        if not (keep and framed):
+            self._close_connection()
+        return status, detail
+
+    async def _open(self, token: str) -> tuple[int, bytes] | None:
+        """Connect, and ask for the delivery socket (a WebSocket: a message costs the service
+        a third of what a request does). None when ready; the service's answer when it
+        refused (the token, say). A service that has no such socket is posted to instead."""
+        self._reader, self._writer = await asyncio.open_connection(self._host, self.port)
+        if self._post_only:
+            return None
+        key = base64.b64encode(secrets.token_bytes(16))
+        self._writer.write(
+            f"GET {self._path} HTTP/1.1\r\n{self._headers(token)}Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key.decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode("latin-1")
+        )
+        await self._writer.drain()
+        status, fields, keep = await _read_head(self._reader)
+        accept = base64.b64encode(hashlib.sha1(key + _WEBSOCKET_GUID).digest())
+        if status == 101 and fields.get(b"sec-websocket-accept") == accept:
+            self._websocket = True
+            return None
+        detail, framed = (b"", False) if status == 101 else await _read_body(self._reader, fields)
+        if status == 401 or status in (500, 502, 503, 504):
+            self._close_connection()
+            return status, detail
+        # An older service, or something in between that will not upgrade: plain posts, on
+        # this connection if its answer left it usable.
+        log.info("401 Companion: the service at %s:%d keeps no delivery socket (%d); posting each delivery", self._host, self.port, status)
+        self._post_only = True
+        if not (keep and framed):
+            self._close_connection()
+            self._reader, self._writer = await asyncio.open_connection(self._host, self.port)
+        return None
 
     def _note_down(self, why: str) -> None:
         if not self._down_logged:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from companion.service import events, page, pairing, status
 from companion.service.clients import Clients
 from companion.service.guard import guard
 from companion.service.handlers import MAX_INGEST_BYTES, routes
-from companion.service.keys import CLIENTS, DATA_DIR, LOSSES, PAIRING, RETENTION, SESSIONS, STORE, STREAM, TOKEN
+from companion.service.keys import CLIENTS, DATA_DIR, INGESTS, LOSSES, PAIRING, RETENTION, SESSIONS, STORE, STREAM, TOKEN
 from companion.service.pipeline import Losses
 from companion.service.sessions import PairingCodes, Sessions
 from companion.service.store import DEFAULT_RETENTION, Retention, Store
@@ -28,6 +29,9 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _close_streams(app: web.Application) -> None:
     app[STREAM].close()
+    sockets = app[INGESTS]
+    for socket in list(sockets):  # an addon's kept-open delivery socket: it reconnects later
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"the service is stopping")
 
 
 async def _safe_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -51,6 +55,7 @@ def create_app(data_dir: Path, token: str, retention: Retention = DEFAULT_RETENT
     app[LOSSES] = Losses()
     app[SESSIONS] = Sessions()
     app[CLIENTS] = Clients()
+    app[INGESTS] = weakref.WeakSet()
     app[PAIRING] = PairingCodes()
     app.on_shutdown.append(_close_streams)
     app.on_response_prepare.append(_safe_headers)

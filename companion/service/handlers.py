@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from companion import __version__
 from companion.diagnosis.catalogue import catalogue_json
 from companion.errors import IngestError
-from companion.service.guard import answer, error
-from companion.service.keys import LOSSES, STORE, STREAM
+from companion.service.guard import VIA_SESSION, answer, error
+from companion.service.keys import INGESTS, LOSSES, STORE, STREAM
 from companion.service.pipeline import MAX_BATCH, ingest_batch, ingest_payload
 from companion.service.stream import HEARTBEAT_S, sse_lines
 from companion.wire import MAX_EXCHANGE_BYTES
@@ -63,6 +64,47 @@ async def ingest(request: web.Request) -> web.Response:
         losses.refuse(str(exc).split(":")[0])
         return error(422, "invalid_exchange", str(exc))
     return answer(body, status=201)
+
+
+@routes.get("/api/ingest")
+async def ingest_stream(request: web.Request) -> web.StreamResponse:
+    """The addon's kept-open way in: a WebSocket, each message one delivery
+    (`{"dropped": N, "exchanges": [...]}`), each answered in turn as a batch `POST` is. One
+    message costs the service a third of what a request costs it (no request to parse, route
+    and answer), and an addon delivers a few times a second at 5 % 401s."""
+    if request.get(VIA_SESSION):
+        return error(403, "token_required", "only an addon with the API token delivers captures")
+    socket = web.WebSocketResponse(max_msg_size=MAX_INGEST_BYTES, compress=False, autoping=True)
+    if not socket.can_prepare(request).ok:
+        return error(400, "not_websocket", "GET /api/ingest is a WebSocket; deliver with POST /api/ingest otherwise")
+    await socket.prepare(request)
+    request.app[INGESTS].add(socket)
+    sender = request.headers.get("X-Companion-Sender", "")
+    async for message in socket:
+        if message.type != WSMsgType.TEXT:
+            continue  # pings are answered by aiohttp; a binary message is nothing the addon sends
+        await socket.send_str(json.dumps(await _delivery(request, message.data, sender), separators=(",", ":")))
+    return socket
+
+
+async def _delivery(request: web.Request, text: str, sender: str) -> dict[str, Any]:
+    """One WebSocket delivery, stored: the batch's answer, or `{"error": …}` for the whole."""
+    losses = request.app[LOSSES]
+    try:
+        delivery = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        losses.refuse("not JSON")
+        return {"error": {"code": "bad_json", "message": f"the message is not JSON: {exc.__class__.__name__}"}}
+    exchanges = delivery.get("exchanges") if isinstance(delivery, dict) else None
+    if not isinstance(exchanges, list):
+        losses.refuse("not a delivery")
+        return {"error": {"code": "bad_delivery", "message": 'a delivery is {"dropped": N, "exchanges": [...]}'}}
+    dropped = delivery.get("dropped")
+    losses.note_dropped(sender, dropped if isinstance(dropped, int) and dropped >= 0 else 0)
+    if len(exchanges) > MAX_BATCH:
+        losses.refuse("batch too large", len(exchanges))
+        return {"error": {"code": "too_large", "message": f"a batch is at most {MAX_BATCH} exchanges"}}
+    return await ingest_batch(exchanges, request.app[STORE], request.app[STREAM], losses)
 
 
 def _whole(text: str | None) -> int:

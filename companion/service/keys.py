@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from aiohttp import web
@@ -12,7 +13,7 @@ from companion.service.sessions import PairingCodes, Sessions
 from companion.service.store import Retention, Store
 from companion.service.stream import Broadcaster
 
-__all__ = ["CLIENTS", "DATA_DIR", "LOSSES", "PAIRING", "RETENTION", "SESSIONS", "STORE", "STREAM", "TOKEN"]
+__all__ = ["CLIENTS", "DATA_DIR", "INGESTS", "LOSSES", "PAIRING", "RETENTION", "SESSIONS", "STORE", "STREAM", "TOKEN"]
 
 DATA_DIR = web.AppKey("data_dir", Path)
 TOKEN = web.AppKey("token", str)
@@ -23,3 +24,5 @@ RETENTION = web.AppKey("retention", Retention)
 SESSIONS = web.AppKey("sessions", Sessions)
 PAIRING = web.AppKey("pairing", PairingCodes)
 CLIENTS = web.AppKey("clients", Clients)
+INGESTS = web.AppKey("ingests", weakref.WeakSet[web.WebSocketResponse])
+"""The addons' open delivery sockets, closed when the service stops."""

@@ -59,6 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(201, b"{}")
 
     def do_GET(self) -> None:
+        if self.path == "/api/ingest":  # a service of before the delivery socket: posts only
+            self._answer(405, b'{"error": "POST only"}')
+            return
         self._answer(401, b'{"error": "invalid_token"}', [("WWW-Authenticate", 'Bearer error="invalid_token"')])
 
     def _answer(self, status: int, body: bytes, headers: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]

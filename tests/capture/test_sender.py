@@ -41,6 +41,8 @@ class Ingest(ThreadingHTTPServer):
         self.received: list[dict] = []
         self.requests: list[dict[str, str]] = []
         self.connections = 0
+        self.upgrades = 0
+        """Asks for the delivery socket, which this stand-in (a service of before it) refuses."""
         self.sizes: list[int] = []
         """Each delivery's body size, and how many exchanges it carried (below)."""
         self.counts: list[int] = []
@@ -119,6 +121,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         if server.hold is not None:
             server.answered.set()
+
+    def do_GET(self) -> None:
+        # What a service from before the delivery socket answers to its upgrade: POST only.
+        self.server.upgrades += 1
+        answer = b'{"error": {"code": "method_not_allowed", "message": "POST"}}'
+        self.send_response(405)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -556,6 +568,9 @@ async def test_reads_every_way_an_answer_can_be_framed(make_sender, style):
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
+            if head.startswith(b"GET "):  # the delivery socket: not here
+                writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                continue
             length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")).split(b":")[1])
             bodies.append(await reader.readexactly(length))
             answer = json.dumps({"stored": 0, "refused": [{"index": 0, "message": "no"}]}).encode()

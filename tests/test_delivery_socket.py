@@ -1,0 +1,168 @@
+"""The addon's kept-open way in: its sender and the real service over one WebSocket
+(`GET /api/ingest`), each message a delivery answered as a batch `POST` is. What goes in is
+stored once, what is lost is counted, a service that restarts is found again, and one from
+before the socket is posted to."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from aiohttp import WSMsgType, WSServerHandshakeError, web
+from aiohttp.test_utils import TestServer
+
+from companion.capture.sender import Sender
+from companion.service.app import create_app
+from tests.service.test_api import AUTH, TOKEN, exchange
+
+
+def requests_seen(app: web.Application) -> list[tuple[str, str]]:
+    """Record each HTTP request the service gets (an upgrade is one; its messages are not)."""
+    seen: list[tuple[str, str]] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        seen.append((request.method, request.path))
+        return await handler(request)
+
+    app.middlewares.insert(0, record)
+    return seen
+
+
+async def events_of(port: int) -> list[dict]:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/api/events?limit=500", headers=AUTH) as response:
+        return (await response.json())["events"]
+
+
+def sender_for(port: int, linger_s: float = 0.02) -> Sender:
+    return Sender(f"http://127.0.0.1:{port}", lambda: TOKEN, linger_s=linger_s)
+
+
+async def test_deliveries_go_as_messages_on_one_socket(tmp_path: Path):
+    """Three deliveries cost the service one HTTP request (the upgrade), not three posts."""
+    app = create_app(tmp_path, TOKEN)
+    seen = requests_seen(app)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    sender = sender_for(server.port)
+    sender.start()
+    try:
+        for n in range(3):
+            sender.submit(exchange(flow_id=f"f{n}", url=f"https://api.example.com/me?n={n}"))
+            assert await asyncio.to_thread(sender.flush, 20)
+        assert seen == [("GET", "/api/ingest")]
+        assert sorted(event["url"] for event in await events_of(server.port)) == [f"https://api.example.com/me?n={n}" for n in range(3)]
+        assert sender.stats.sent == 3
+    finally:
+        await sender.close(drain_s=2)
+        await server.close()
+
+
+async def test_a_restarted_service_is_found_again_and_nothing_is_stored_twice(tmp_path: Path):
+    """The service stops (it closes the socket, going away) and starts again on its port: the
+    next capture goes on a new socket at once, and each capture is stored once."""
+    server = TestServer(create_app(tmp_path, TOKEN), host="127.0.0.1")
+    await server.start_server()
+    port = server.port
+    sender = sender_for(port)
+    sender.start()
+    try:
+        sender.submit(exchange(flow_id="before"))
+        assert await asyncio.to_thread(sender.flush, 20)
+        await server.close()
+        server = TestServer(create_app(tmp_path, TOKEN), host="127.0.0.1", port=port)
+        await server.start_server()
+        sender.submit(exchange(flow_id="after", url="https://api.example.com/after"))
+        assert await asyncio.to_thread(sender.flush, 20)
+        urls = sorted(event["url"] for event in await events_of(port))
+        assert urls == ["https://api.example.com/after", "https://api.example.com/me"]
+    finally:
+        await sender.close(drain_s=2)
+        await server.close()
+
+
+async def test_a_service_from_before_the_socket_is_posted_to(tmp_path: Path):
+    """A service with no delivery socket answers the upgrade 405: the sender posts instead."""
+    app = create_app(tmp_path, TOKEN)
+    seen = requests_seen(app)
+
+    @web.middleware
+    async def no_socket(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        if request.method == "GET" and request.path == "/api/ingest":
+            raise web.HTTPMethodNotAllowed("GET", ["POST"])
+        return await handler(request)
+
+    app.middlewares.insert(1, no_socket)  # after the recorder
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    sender = sender_for(server.port)
+    sender.start()
+    try:
+        for n in range(2):
+            sender.submit(exchange(flow_id=f"p{n}", url=f"https://api.example.com/p{n}"))
+            assert await asyncio.to_thread(sender.flush, 20)
+        assert seen == [("GET", "/api/ingest"), ("POST", "/api/ingest"), ("POST", "/api/ingest")]
+        assert len(await events_of(server.port)) == 2
+    finally:
+        await sender.close(drain_s=2)
+        await server.close()
+
+
+@pytest.fixture
+async def socket(aiohttp_client, tmp_path: Path):
+    client = await aiohttp_client(create_app(tmp_path, TOKEN))
+    async with client.ws_connect("/api/ingest", headers={**AUTH, "X-Companion-Sender": "s1"}) as ws:
+        yield client, ws
+
+
+async def test_each_message_is_answered_with_counts_and_a_bad_one_costs_only_itself(socket):
+    client, ws = socket
+    await ws.send_str(json.dumps({"dropped": 3, "exchanges": [exchange(flow_id="a"), exchange(flow_id="b"), {"status": 200}]}))
+    answer = await ws.receive_json()
+    assert (answer["stored"], answer["duplicates"], [r["index"] for r in answer["refused"]]) == (2, 0, [2])
+    for bad in ("not json", json.dumps([exchange()]), json.dumps({"exchanges": "x"})):
+        await ws.send_str(bad)
+        assert "error" in await ws.receive_json()
+    await ws.send_str(json.dumps({"dropped": 3, "exchanges": [exchange(flow_id="a")]}))  # the same again
+    assert (await ws.receive_json())["duplicates"] == 1
+    stats = await (await client.get("/api/stats", headers=AUTH)).json()
+    assert stats["losses"]["dropped_by_addon"] == 3
+    assert stats["losses"]["refused_by_service"] == 4
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {**AUTH, "Origin": "http://127.0.0.1:9999"}, {**AUTH, "Host": "evil.example"}],
+)
+async def test_the_socket_opens_only_to_the_token_on_loopback(aiohttp_client, tmp_path: Path, headers):
+    """A web page can open a WebSocket to any port without CORS: only the bearer token (which
+    no page has) opens this one, from no foreign origin, to a loopback Host."""
+    client = await aiohttp_client(create_app(tmp_path, TOKEN))
+    with pytest.raises(WSServerHandshakeError) as refused:
+        async with client.ws_connect("/api/ingest", headers=headers) as ws:
+            await ws.receive()
+    assert refused.value.status in (401, 403, 421)
+
+
+async def test_a_plain_get_is_told_to_post(aiohttp_client, tmp_path: Path):
+    client = await aiohttp_client(create_app(tmp_path, TOKEN))
+    response = await client.get("/api/ingest", headers=AUTH)
+    assert response.status == 400 and (await response.json())["error"]["code"] == "not_websocket"
+
+
+async def test_the_service_stopping_closes_the_socket_going_away(tmp_path: Path):
+    """Stopping the service never waits on an addon's open socket: it is closed, 1001."""
+    server = TestServer(create_app(tmp_path, TOKEN), host="127.0.0.1")
+    await server.start_server()
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.ws_connect(server.make_url("/api/ingest"), headers=AUTH) as ws:
+        closing = asyncio.create_task(server.close())
+        message = await asyncio.wait_for(ws.receive(), 10)
+        await asyncio.wait_for(closing, 10)
+    assert message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
+    assert ws.close_code == 1001
