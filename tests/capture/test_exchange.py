@@ -290,3 +290,19 @@ def test_a_value_echoing_the_requests_secret_is_masked_each_time_and_never_remem
     assert captures[0]["response"]["headers"] == captures[1]["response"]["headers"]
     assert SECRET not in repr(exchange_module._AS_THEY_WERE)
     assert ("challenge", 'Bearer realm="api"') in exchange_module._AS_THEY_WERE
+
+
+_NAMES = st.sampled_from(["Content-Type", "content-type", "CONTENT-TYPE", "Date", "Set-Cookie", "X-Api-Key", "WWW-Authenticate", "Cookie"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_NAMES, st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=20)), max_size=8))
+def test_headers_read_once_answer_as_mitmproxy_does(pairs):
+    """The capture reads a message's fields once (`Fields`); every name it asks for must get
+    what mitmproxy's own `Headers` answer: repeated fields joined, names in any case."""
+    headers = Headers([(name.encode(), value.encode("utf-8", "surrogateescape")) for name, value in pairs])
+    fields = exchange_module.Fields(headers)
+    assert fields.pairs == list(headers.items(multi=True))
+    for name in {name.lower() for name, _ in pairs} | {"origin"}:
+        assert fields.get_all(name) == headers.get_all(name)
+        assert fields.get(name) == headers.get(name)
