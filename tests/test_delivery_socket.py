@@ -166,3 +166,13 @@ async def test_the_service_stopping_closes_the_socket_going_away(tmp_path: Path)
         await asyncio.wait_for(closing, 10)
     assert message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
     assert ws.close_code == 1001
+
+
+async def test_each_delivery_counts_the_addon_as_seen(socket):
+    """`companion doctor` tells a live addon from the status: each message counts, as each post did."""
+    client, ws = socket
+    for n in range(3):
+        await ws.send_str(json.dumps({"dropped": 0, "exchanges": [exchange(flow_id=f"s{n}")]}))
+        await ws.receive_json()
+    addons = (await (await client.get("/api/status", headers=AUTH)).json())["addons"]
+    assert addons["s1"]["requests"] == 4  # the handshake and three deliveries

@@ -13,7 +13,7 @@ from companion import __version__
 from companion.diagnosis.catalogue import catalogue_json
 from companion.errors import IngestError
 from companion.service.guard import VIA_SESSION, answer, error
-from companion.service.keys import INGESTS, LOSSES, STORE, STREAM
+from companion.service.keys import CLIENTS, INGESTS, LOSSES, STORE, STREAM
 from companion.service.pipeline import MAX_BATCH, ingest_batch, ingest_payload
 from companion.service.stream import HEARTBEAT_S, sse_lines
 from companion.wire import MAX_EXCHANGE_BYTES
@@ -79,10 +79,11 @@ async def ingest_stream(request: web.Request) -> web.StreamResponse:
         return error(400, "not_websocket", "GET /api/ingest is a WebSocket; deliver with POST /api/ingest otherwise")
     await socket.prepare(request)
     request.app[INGESTS].add(socket)
-    sender = request.headers.get("X-Companion-Sender", "")
+    sender, schema = request.headers.get("X-Companion-Sender", ""), request.headers.get("X-Companion-Schema")
     async for message in socket:
         if message.type != WSMsgType.TEXT:
             continue  # pings are answered by aiohttp; a binary message is nothing the addon sends
+        request.app[CLIENTS].addon(sender, schema)  # seen with each delivery, as with each post
         await socket.send_str(json.dumps(await _delivery(request, message.data, sender), separators=(",", ":")))
     return socket
 
