@@ -49,12 +49,17 @@ _PREFIXES: tuple[tuple[str, KeyKind], ...] = (
 _TELEGRAM = re.compile(r"bot\d{5,}:[A-Za-z0-9_-]{30,}")
 
 
+_ANY_PREFIX = tuple(prefix for prefix, _ in _PREFIXES)
+"""All at once, for the test every URL path segment and credential meets (one call, not sixty)."""
+
+
 def key_prefix(secret: str) -> tuple[str, KeyKind] | None:
     """The documented prefix of `secret` and what kind of secret it marks, or None. Only a
     prefix followed by more characters counts: a bare `sk-` is no key."""
-    for prefix, kind in _PREFIXES:
-        if secret.startswith(prefix) and len(secret) > len(prefix) + 8:
-            return prefix, kind
-    if _TELEGRAM.fullmatch(secret):
+    if secret.startswith(_ANY_PREFIX):
+        for prefix, kind in _PREFIXES:
+            if secret.startswith(prefix) and len(secret) > len(prefix) + 8:
+                return prefix, kind
+    if secret.startswith("bot") and _TELEGRAM.fullmatch(secret):
         return "bot", "api_key"
     return None
