@@ -176,3 +176,19 @@ async def test_each_delivery_counts_the_addon_as_seen(socket):
         await ws.receive_json()
     addons = (await (await client.get("/api/status", headers=AUTH)).json())["addons"]
     assert addons["s1"]["requests"] == 4  # the handshake and three deliveries
+
+
+async def test_an_addon_gone_before_its_answer_loses_nothing_and_breaks_nothing(aiohttp_client, tmp_path: Path, caplog):
+    """The proxy stops right after a delivery: what it sent is stored, and the service goes on
+    without an error of its own."""
+    client = await aiohttp_client(create_app(tmp_path, TOKEN))
+    ws = await client.ws_connect("/api/ingest", headers=AUTH)
+    await ws.send_str(json.dumps({"dropped": 0, "exchanges": [exchange(flow_id="last")]}))
+    await ws.close()
+    for _ in range(100):
+        events = (await (await client.get("/api/events", headers=AUTH)).json())["events"]
+        if events:
+            break
+        await asyncio.sleep(0.05)
+    assert [event["exchange"]["flow_id"] for event in events] == ["last"]
+    assert "internal error" not in caplog.text

@@ -211,6 +211,8 @@ class Sender:
         self._loop_thread: int | None = None
         self._own_thread: threading.Thread | None = None
         self._task: asyncio.Task[None] | None = None
+        self._finished = False
+        """The task has ended (stopped, or taken over)."""
         self._wake = asyncio.Event()
         """Set when the task has something new to do: the first exchange of a delivery, a full batch, stopping."""
         self._stop_event = asyncio.Event()
@@ -336,7 +338,7 @@ class Sender:
             self._own_thread.join(drain_s)
         elif self._task is not None:
             with self._lock:
-                self._lock.wait_for(lambda: self._task is None or self._task.done(), timeout=drain_s)
+                self._lock.wait_for(lambda: self._finished, timeout=drain_s)
 
     async def close(self, drain_s: float = 2.0) -> None:
         """`stop` for a coroutine (mitmproxy's `done`): what waits is delivered for up to
@@ -365,6 +367,7 @@ class Sender:
         finally:
             self._close_connection()
             with self._lock:
+                self._finished = True
                 self._lock.notify_all()
 
     async def _wait(self, event: asyncio.Event, timeout: float | None) -> None:

@@ -84,7 +84,11 @@ async def ingest_stream(request: web.Request) -> web.StreamResponse:
         if message.type != WSMsgType.TEXT:
             continue  # pings are answered by aiohttp; a binary message is nothing the addon sends
         request.app[CLIENTS].addon(sender, schema)  # seen with each delivery, as with each post
-        await socket.send_str(json.dumps(await _delivery(request, message.data, sender), separators=(",", ":")))
+        answered = json.dumps(await _delivery(request, message.data, sender), separators=(",", ":"))
+        try:
+            await socket.send_str(answered)
+        except ConnectionResetError:
+            break  # the addon went away before its answer: it delivers again, stored once
     return socket
 
 
