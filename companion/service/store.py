@@ -248,6 +248,10 @@ class Store:
         self._maintenance.add(task)
         task.add_done_callback(self._maintained)
 
+    async def upkeep(self) -> None:
+        """Wait for the pruning and checkpoints under way (they follow the inserts by moments)."""
+        await asyncio.gather(*self._maintenance, return_exceptions=True)
+
     def _maintained(self, task: asyncio.Future[None]) -> None:
         self._maintenance.discard(task)
         if not task.cancelled() and task.exception() is not None:
@@ -401,7 +405,7 @@ class Store:
         }  # fmt: skip
 
     async def close(self) -> None:
-        await asyncio.gather(*self._maintenance, return_exceptions=True)
+        await self.upkeep()
         if self._loop_conn is not None:
             self._loop_conn.close()
             self._loop_conn = None
