@@ -219,11 +219,16 @@ class Store:
         try:
             conn = self._loop_conn
             if conn is None:
-                conn = self._loop_conn = sqlite3.connect(self.path, timeout=0)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA secure_delete=ON")
-                conn.execute("PRAGMA wal_autocheckpoint=0")
+                conn = sqlite3.connect(self.path, timeout=0)
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                    conn.execute("PRAGMA secure_delete=ON")
+                    conn.execute("PRAGMA wal_autocheckpoint=0")
+                except sqlite3.Error:
+                    conn.close()  # kept only once set up whole (a busy store may refuse a pragma)
+                    raise
+                self._loop_conn = conn
             result = fn(conn)
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):

@@ -311,3 +311,22 @@ async def test_an_event_takes_under_2_kb_on_disk(tmp_path: Path):
     await store.close()
     size = sum(f.stat().st_size for f in tmp_path.glob(DB_FILE + "*"))
     assert size / count < 2048, f"{size / count:.0f} bytes per event"
+
+
+async def test_an_insert_while_another_writer_holds_the_store_waits_its_turn(tmp_path: Path):
+    """The addon's inserts run on the event loop and never wait there for a lock: while another
+    writer holds the store, the insert goes to the writer thread and is stored when the lock is
+    let go; afterwards inserts are on the loop again, which commits without a sync each time."""
+    import threading
+
+    store = await Store.open(tmp_path)
+    other = sqlite3.connect(tmp_path / DB_FILE, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.3, other.rollback).start()
+    _, created = await store.add(event(1, "a.test"))
+    assert created
+    _, created = await store.add(event(2, "a.test"))
+    assert created and await store.count() == 2
+    assert store._loop_conn is not None and store._loop_conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    other.close()
+    await store.close()
