@@ -6,7 +6,9 @@ before the socket is posted to."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -42,24 +44,35 @@ def sender_for(port: int, linger_s: float = 0.02) -> Sender:
     return Sender(f"http://127.0.0.1:{port}", lambda: TOKEN, linger_s=linger_s)
 
 
-async def test_deliveries_go_as_messages_on_one_socket(tmp_path: Path):
-    """Three deliveries cost the service one HTTP request (the upgrade), not three posts."""
-    app = create_app(tmp_path, TOKEN)
-    seen = requests_seen(app)
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[tuple[TestServer, Sender]]:
+    """`app` on a port of loopback, and a started sender pointed at it; both closed after."""
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     sender = sender_for(server.port)
     sender.start()
     try:
-        for n in range(3):
-            sender.submit(exchange(flow_id=f"f{n}", url=f"https://api.example.com/me?n={n}"))
-            assert await asyncio.to_thread(sender.flush, 20)
-        assert seen == [("GET", "/api/ingest")]
-        assert sorted(event["url"] for event in await events_of(server.port)) == [f"https://api.example.com/me?n={n}" for n in range(3)]
-        assert sender.stats.sent == 3
+        yield server, sender
     finally:
         await sender.close(drain_s=2)
         await server.close()
+
+
+async def deliver_one_by_one(sender: Sender, exchanges: list[dict]) -> None:
+    for item in exchanges:
+        sender.submit(item)
+        assert await asyncio.to_thread(sender.flush, 20)
+
+
+async def test_deliveries_go_as_messages_on_one_socket(tmp_path: Path):
+    """Three deliveries cost the service one HTTP request (the upgrade), not three posts."""
+    app = create_app(tmp_path, TOKEN)
+    seen = requests_seen(app)
+    async with serving(app) as (server, sender):
+        await deliver_one_by_one(sender, [exchange(flow_id=f"f{n}", url=f"https://api.example.com/me?n={n}") for n in range(3)])
+        assert seen == [("GET", "/api/ingest")]
+        assert sorted(event["url"] for event in await events_of(server.port)) == [f"https://api.example.com/me?n={n}" for n in range(3)]
+        assert sender.stats.sent == 3
 
 
 async def test_a_restarted_service_is_found_again_and_nothing_is_stored_twice(tmp_path: Path):
@@ -97,19 +110,10 @@ async def test_a_service_from_before_the_socket_is_posted_to(tmp_path: Path):
         return await handler(request)
 
     app.middlewares.insert(1, no_socket)  # after the recorder
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    sender = sender_for(server.port)
-    sender.start()
-    try:
-        for n in range(2):
-            sender.submit(exchange(flow_id=f"p{n}", url=f"https://api.example.com/p{n}"))
-            assert await asyncio.to_thread(sender.flush, 20)
+    async with serving(app) as (server, sender):
+        await deliver_one_by_one(sender, [exchange(flow_id=f"p{n}", url=f"https://api.example.com/p{n}") for n in range(2)])
         assert seen == [("GET", "/api/ingest"), ("POST", "/api/ingest"), ("POST", "/api/ingest")]
         assert len(await events_of(server.port)) == 2
-    finally:
-        await sender.close(drain_s=2)
-        await server.close()
 
 
 @pytest.fixture
