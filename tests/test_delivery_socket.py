@@ -196,3 +196,25 @@ async def test_an_addon_gone_before_its_answer_loses_nothing_and_breaks_nothing(
         await asyncio.sleep(0.05)
     assert [event["exchange"]["flow_id"] for event in events] == ["last"]
     assert "internal error" not in caplog.text
+
+
+async def test_a_failing_store_is_answered_on_the_socket_and_retried(socket, monkeypatch):
+    """The store refusing writes mid-socket is an answer on the socket (the addon retries it as
+    a failure of the service), never an HTTP error written into an open WebSocket."""
+    from companion.capture import sender as sender_module
+    from companion.errors import StoreError
+    from companion.service import handlers
+
+    _, ws = socket
+
+    async def failing(*args, **kwargs):
+        raise StoreError("the disk is full")
+
+    monkeypatch.setattr(handlers, "ingest_batch", failing)
+    await ws.send_str(json.dumps({"dropped": 0, "exchanges": [exchange(flow_id="x")]}))
+    answer = await ws.receive_str()
+    assert json.loads(answer)["error"]["code"] == "store_unavailable"
+    assert sender_module._websocket_status(answer.encode()) == 503
+    monkeypatch.undo()
+    await ws.send_str(json.dumps({"dropped": 0, "exchanges": [exchange(flow_id="x")]}))
+    assert (await ws.receive_json())["stored"] == 1

@@ -7,6 +7,7 @@ needs more than the standard library and mitmproxy, so it loads inside any mitmp
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from pathlib import Path
@@ -175,10 +176,17 @@ class Companion:
         }
         self.memory.note_redirect(redact_url(target), facts, _received(flow))
 
-    async def done(self) -> None:
-        """mitmproxy is shutting down: what waits is delivered, for two seconds at most."""
-        if self.sender is not None:
-            stats = self.sender.stats
-            await self.sender.close(drain_s=2.0)
-            if stats.dropped_overflow:
-                log.warning("401 Companion: %d captured 401s were dropped while the service was unreachable", stats.dropped_overflow)
+    def done(self) -> asyncio.Task[None] | None:
+        """mitmproxy is shutting down, or unloading the script: what waits is delivered, for two
+        seconds at most. On the loop this hands mitmproxy the closing as a task: its shutdown
+        awaits it, and a script's unload (which calls `done` without awaiting) lets it run."""
+        if self.sender is None:
+            return None
+        if self.sender.stats.dropped_overflow:
+            log.warning("401 Companion: %d captured 401s were dropped while the service was unreachable", self.sender.stats.dropped_overflow)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.sender.stop()
+            return None
+        return loop.create_task(self.sender.close(drain_s=2.0))

@@ -190,6 +190,12 @@ def _short(value: str) -> str:
     return value[:MAX_HEADER_VALUE] + f"[… {len(value) - MAX_HEADER_VALUE} more chars]"
 
 
+def _ascii_lower(name: str) -> str:
+    """A header name as mitmproxy compares them: its ASCII letters lowered, nothing else (the
+    Kelvin sign is no k)."""
+    return name.lower() if name.isascii() else "".join(c.lower() if c.isascii() else c for c in name)
+
+
 class Fields:
     """A message's header fields, read once: mitmproxy's `Headers` find a name by scanning and
     decoding every field, and building an exchange asks for some twenty names (a fifth of
@@ -201,13 +207,13 @@ class Fields:
         self.pairs: list[tuple[str, str]] = list(headers.items(multi=True))
         self._by_name: dict[str, list[str]] = {}
         for name, value in self.pairs:
-            self._by_name.setdefault(name.lower(), []).append(value)
+            self._by_name.setdefault(_ascii_lower(name), []).append(value)
 
     def get_all(self, name: str) -> list[str]:
-        return self._by_name.get(name, [])
+        return self._by_name.get(_ascii_lower(name), [])
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = self._by_name.get(name)
+        values = self._by_name.get(_ascii_lower(name))
         return ", ".join(values) if values else default
 
 

@@ -126,6 +126,19 @@ async def _read_body(reader: asyncio.StreamReader, fields: dict[bytes, bytes]) -
 
 
 _WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_SERVICE_FAILED = {"store_unavailable": 503, "internal_error": 500}
+
+
+def _websocket_status(answer: bytes) -> int:
+    """The HTTP status a delivery socket's answer stands for: 200, a failure of the service
+    (retried, as a 5xx is), or 400 for a delivery it refused as a whole."""
+    if not answer.startswith(b'{"error"'):
+        return 200
+    try:
+        code = json.loads(answer)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return 400
+    return _SERVICE_FAILED.get(code, 400)
 
 
 def _websocket_frame(payload: bytes, opcode: int = 0x1) -> bytes:
@@ -282,7 +295,13 @@ class Sender:
             self.submit(item)
 
     def _take_back(self, items: list[dict[str, Any]]) -> None:
-        """Items an earlier sender failed to deliver: oldest, so first in line."""
+        """Items an earlier sender failed to deliver: oldest, so first in line (with this one's
+        own successor, if it was taken over in turn)."""
+        with self._lock:
+            successor = self._successor
+        if successor is not None:
+            successor._take_back(items)
+            return
         with self._lock:
             in_flight = min(self._in_flight, len(self._buffer))
             for offset, item in enumerate(items):  # behind what this one has under way itself
@@ -396,12 +415,20 @@ class Sender:
                 # costs the service a few requests and transactions, not one each.
                 batch = list(itertools.islice(self._buffer, _BATCH))
                 self._in_flight = len(batch)
+            if not batch:
+                continue  # taken over while it lingered: nothing of its own left
             body, taken = _encoded(batch)
             if taken < len(batch):
                 with self._lock:  # the rest waits for the next delivery
                     self._in_flight = taken
                 batch = batch[:taken]
-            outcome, refused = await self._deliver(batch, body)
+            if len(body) > _MAX_DELIVERY_BYTES:
+                # One capture larger, as sent, than the service takes (text that escapes to
+                # several bytes a character): refused here, counted, never blocking the rest.
+                log.warning("401 Companion: a captured 401 of %d bytes is larger than the service takes; dropped", len(body))
+                outcome, refused = "sent", len(batch)
+            else:
+                outcome, refused = await self._deliver(batch, body)
             with self._lock:
                 if outcome != "retry":
                     for _ in range(len(batch)):
@@ -533,7 +560,7 @@ class Sender:
             writer.write(_websocket_frame(b'{"dropped":%d,"exchanges":%b}' % (self.stats.dropped_overflow, body)))
             await writer.drain()
             detail = await _websocket_message(reader, writer)
-            return (400 if detail.startswith(b'{"error"') else 200), detail
+            return _websocket_status(detail), detail
         head = f"POST {self._path} HTTP/1.1\r\n{self._headers(token)}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         writer.write(head.encode("latin-1") + body)
         await writer.drain()

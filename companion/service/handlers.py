@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from companion import __version__
 from companion.diagnosis.catalogue import catalogue_json
-from companion.errors import IngestError
+from companion.errors import IngestError, StoreError
 from companion.service.guard import VIA_SESSION, answer, error
 from companion.service.keys import CLIENTS, INGESTS, LOSSES, STORE, STREAM
 from companion.service.pipeline import MAX_BATCH, ingest_batch, ingest_payload
@@ -19,6 +20,8 @@ from companion.service.stream import HEARTBEAT_S, sse_lines
 from companion.wire import MAX_EXCHANGE_BYTES
 
 __all__ = ["MAX_INGEST_BYTES", "routes"]
+
+log = logging.getLogger(__name__)
 
 MAX_INGEST_BYTES = 2 * MAX_EXCHANGE_BYTES
 
@@ -84,7 +87,15 @@ async def ingest_stream(request: web.Request) -> web.StreamResponse:
         if message.type != WSMsgType.TEXT:
             continue  # pings are answered by aiohttp; a binary message is nothing the addon sends
         request.app[CLIENTS].addon(sender, schema)  # seen with each delivery, as with each post
-        answered = json.dumps(await _delivery(request, message.data, sender), separators=(",", ":"))
+        try:
+            result = await _delivery(request, message.data, sender)
+        except StoreError as exc:  # the socket is open: an answer on it, never an HTTP error
+            log.error("store error: %s", exc)
+            result = {"error": {"code": "store_unavailable", "message": str(exc)}}
+        except Exception:
+            log.exception("internal error on a delivery")
+            result = {"error": {"code": "internal_error", "message": "the companion failed on this delivery; its log says why"}}
+        answered = json.dumps(result, separators=(",", ":"))
         try:
             await socket.send_str(answered)
         except ConnectionResetError:

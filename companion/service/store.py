@@ -231,7 +231,7 @@ class Store:
                 self._loop_conn = conn
             result = fn(conn)
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            if (exc.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended codes too
                 raise _BusyError from exc
             self.write_failure = self._explain(exc)
             raise StoreError(self.write_failure) from exc

@@ -338,3 +338,14 @@ def test_the_guard_on_normal_responses_finds_what_it_looks_for_in_any_case(inges
     context = ingest.received[0]["context"]
     assert [c["name"] for c in context["cookies_set_earlier"]] == cookies
     assert context["last_success_scheme"] == scheme
+
+
+def test_unloading_the_script_stops_the_sender_without_an_error(ingest, data_dir):
+    """`mitmdump -s companion/addon.py` reloads or unloads the script by calling `done` the
+    synchronous way: that must work, and leave no sender running."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", 'Basic realm="x"')]))
+        tctx.master.addons.remove(addon)
+    assert len(ingest.received) == 1  # what waited went before it stopped

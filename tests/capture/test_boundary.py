@@ -85,7 +85,6 @@ def test_the_addon_configures_and_captures_with_only_mitmproxy(tmp_path: Path):
     (home / ".local/share/401-companion/token").write_text("tok\n")
     script = BLOCKER + textwrap.dedent(
         f"""\
-        import asyncio
         from mitmproxy.http import Response
         from mitmproxy.test import taddons, tflow
         from companion.capture import Companion
@@ -97,7 +96,7 @@ def test_the_addon_configures_and_captures_with_only_mitmproxy(tmp_path: Path):
             flow.request.headers["Authorization"] = "Bearer not-a-real-token-123"
             flow.response = Response.make(401, b"", {{"WWW-Authenticate": 'Bearer error="invalid_token"'}})
             addon.response(flow)
-            asyncio.run(addon.done())
+            addon.done()
         print("data dir:", addon._data_dir)
         print("loaded:", sorted(m for m in sys.modules if m.split(".")[0] in {{"pydantic", "aiohttp", "platformdirs", "jwt"}}))
         """

@@ -598,3 +598,35 @@ async def test_reads_every_way_an_answer_can_be_framed(make_sender, style):
     assert (sender.stats.sent, sender.stats.rejected) == (0, 2)
     await sender.close(drain_s=5)
     server.close()
+
+
+def test_a_capture_too_large_as_sent_is_dropped_and_never_blocks_the_rest(ingest, make_sender):
+    """Text that escapes to several bytes a character can make one capture larger, as sent,
+    than the service takes: it is refused and counted, and the next one goes as ever."""
+    sender = make_sender(ingest.url, linger_s=0)
+    sender.start()
+    sender.submit({"flow_id": "huge", "text": "\u00e9" * 100_000})  # 600 KB as JSON
+    sender.submit(item(1))
+    assert sender.flush(timeout=20)
+    assert ingest.received == [item(1)]
+    assert (sender.stats.sent, sender.stats.rejected) == (1, 1)
+
+
+def test_what_a_twice_replaced_sender_had_under_way_reaches_the_newest(ingest, make_sender):
+    """Options changed twice in a row while the first sender's delivery failed: what it had
+    under way is delivered by the newest, not left with the one in between."""
+    ingest.hold = threading.Event()
+    ingest.status = 503
+    first = make_sender(ingest.url, linger_s=0)
+    first.start()
+    first.submit(item(0))
+    assert ingest.answering.wait(10)
+    second, third = make_sender(ingest.url, linger_s=0), make_sender(ingest.url, linger_s=0)
+    second.take_over(first)
+    third.take_over(second)
+    third.start()
+    ingest.status = 201
+    ingest.hold.set()
+    assert first.flush(timeout=20)
+    assert third.flush(timeout=20)
+    assert ingest.received == [item(0)]
