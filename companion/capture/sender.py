@@ -65,6 +65,14 @@ def _encoded(batch: list[dict[str, Any]]) -> tuple[bytes, int]:
     return b"[" + b",".join(parts) + b"]", len(parts)
 
 
+def _encodable(item: dict[str, Any]) -> bool:
+    try:
+        json.dumps(item)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _refused_in(answer: bytes) -> int:
     """How many of a batch the service refused, from its answer (`{"refused": [...]}`)."""
     try:
@@ -417,12 +425,22 @@ class Sender:
                 self._in_flight = len(batch)
             if not batch:
                 continue  # taken over while it lingered: nothing of its own left
-            body, taken = _encoded(batch)
+            try:
+                body, taken = _encoded(batch)
+            except (TypeError, ValueError):  # a capture that is no JSON (a bug): it alone is dropped
+                bad = next((n for n, each in enumerate(batch) if not _encodable(each)), 0)
+                if bad:
+                    body, taken = _encoded(batch[:bad])  # those before it go now
+                else:
+                    log.warning("401 Companion: a captured 401 could not be encoded; dropped")
+                    body, taken = b"", 1
             if taken < len(batch):
                 with self._lock:  # the rest waits for the next delivery
                     self._in_flight = taken
                 batch = batch[:taken]
-            if len(body) > _MAX_DELIVERY_BYTES:
+            if not body:
+                outcome, refused = "sent", len(batch)
+            elif len(body) > _MAX_DELIVERY_BYTES:
                 # One capture larger, as sent, than the service takes (text that escapes to
                 # several bytes a character): refused here, counted, never blocking the rest.
                 log.warning("401 Companion: a captured 401 of %d bytes is larger than the service takes; dropped", len(body))
@@ -539,7 +557,7 @@ class Sender:
 
     def _headers(self, token: str) -> str:
         return (
-            f"Host: {self._host}:{self.port}\r\n"
+            f"Host: {f'[{self._host}]' if ':' in self._host else self._host}:{self.port}\r\n"
             f"Authorization: Bearer {token}\r\n"
             # What this addon had to drop so far, for the service's count of losses.
             f"X-Companion-Sender: {self._id}\r\n"

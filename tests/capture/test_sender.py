@@ -630,3 +630,21 @@ def test_what_a_twice_replaced_sender_had_under_way_reaches_the_newest(ingest, m
     assert first.flush(timeout=20)
     assert third.flush(timeout=20)
     assert ingest.received == [item(0)]
+
+
+def test_an_ipv6_service_gets_a_host_it_accepts():
+    """`http://[::1]:8401`: the Host header keeps the brackets, as the service's guard expects."""
+    assert "Host: [::1]:8401\r\n" in Sender("http://[::1]:8401", lambda: TOKEN)._headers(TOKEN)
+    assert "Host: 127.0.0.1:8401\r\n" in Sender("http://127.0.0.1:8401", lambda: TOKEN)._headers(TOKEN)
+
+
+def test_a_capture_that_is_no_json_costs_only_itself(ingest, make_sender, caplog):
+    """A bug that queues something JSON cannot encode drops that one, and delivery goes on."""
+    sender = make_sender(ingest.url, linger_s=0)
+    sender.start()
+    sender.submit(item(0))
+    sender.submit({"flow_id": "odd", "value": {1, 2}})
+    sender.submit(item(1))
+    assert sender.flush(timeout=20)
+    assert ingest.received == [item(0), item(1)]
+    assert sender.stats.rejected == 1
