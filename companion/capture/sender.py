@@ -485,7 +485,10 @@ class Sender:
                 # The service refused the delivery as a whole: each on its own, so that a
                 # bad one costs only itself.
                 results = [await self._post([item], _encoded([item])[0]) for item in batch]
-                outcome = "retry" if any(o == "retry" for o, _ in results) else "sent"
+                outcomes = {o for o, _ in results}
+                # A failure of the service on one of them is one of the whole delivery (retried
+                # as such; what went is stored once): never counted as sent.
+                outcome = "retry" if "retry" in outcomes else "server_error" if "server_error" in outcomes else "sent"
                 refused = sum(1 if o == "rejected" else r for o, r in results) if outcome == "sent" else 0
         except asyncio.CancelledError:
             raise
