@@ -46,6 +46,7 @@ _PREFIXES: tuple[tuple[str, KeyKind], ...] = (
     ("HRKU-", "token"),  # Heroku
 )  # fmt: skip
 # Telegram bots put their token in the URL path: /bot<id>:<secret>/getMe.
+_SPACE = re.compile(r"\s")
 _TELEGRAM = re.compile(r"bot\d{5,}:[A-Za-z0-9_-]{30,}")
 
 
@@ -56,7 +57,7 @@ _ANY_PREFIX = tuple(prefix for prefix, _ in _PREFIXES)
 def key_prefix(secret: str) -> tuple[str, KeyKind] | None:
     """The documented prefix of `secret` and what kind of secret it marks, or None. Only a
     prefix followed by more characters counts: a bare `sk-` is no key."""
-    if secret.startswith(_ANY_PREFIX):
+    if secret.startswith(_ANY_PREFIX) and not _SPACE.search(secret):  # a key is one word
         for prefix, kind in _PREFIXES:
             if secret.startswith(prefix) and len(secret) > len(prefix) + 8:
                 return prefix, kind
