@@ -105,7 +105,8 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, byt
             keep = version == b"HTTP/1.1" and b"close" not in fields.get(b"connection", b"")
             return int(code), fields, keep
         name, _, value = line.partition(b":")
-        fields[name.strip().lower()] = value.strip().lower() if name.strip().lower() != b"sec-websocket-accept" else value.strip()
+        name = name.strip().lower()
+        fields[name] = value.strip() if name == b"sec-websocket-accept" else value.strip().lower()  # the accept key is case-exact
     raise _BadAnswerError("an answer with too many header lines")
 
 
@@ -296,9 +297,7 @@ class Sender:
                 old._buffer.pop()
             old.stats.waiting = len(old._buffer)
             old._successor = self
-            old._stopping = True
-        old._call(old._wake.set)
-        old._call(old._stop_event.set)
+        old._ask_to_stop()
         for item in waiting:
             self.submit(item)
 
@@ -355,10 +354,7 @@ class Sender:
     def stop(self, drain_s: float = 2.0) -> None:
         """Stop, after delivering what waits (without the linger) for up to `drain_s`. On the
         sender's own loop this only asks: the loop cannot wait for itself (`close` can)."""
-        with self._lock:
-            self._stopping = True
-        self._call(self._wake.set)
-        self._call(self._stop_event.set)
+        self._ask_to_stop()
         if self._on_loop():
             return
         if self._own_thread is not None:
@@ -366,6 +362,13 @@ class Sender:
         elif self._task is not None:
             with self._lock:
                 self._lock.wait_for(lambda: self._finished, timeout=drain_s)
+
+    def _ask_to_stop(self) -> None:
+        """Tell the task to deliver what waits without lingering, then end (from any thread)."""
+        with self._lock:
+            self._stopping = True
+        self._call(self._wake.set)
+        self._call(self._stop_event.set)
 
     async def close(self, drain_s: float = 2.0) -> None:
         """`stop` for a coroutine (mitmproxy's `done`): what waits is delivered for up to

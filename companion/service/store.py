@@ -106,11 +106,7 @@ class Store:
         if conn is None:
             try:
                 _create_private(self.path)
-                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                # What is deleted is overwritten, not merely unlisted (DESIGN.md, "Secrets").
-                conn.execute("PRAGMA secure_delete=ON")
+                conn = _connect(self.path, BUSY_TIMEOUT_S)
             except sqlite3.Error as exc:
                 raise StoreError(self._explain(exc)) from exc
             self._local.conn = conn
@@ -219,16 +215,7 @@ class Store:
         try:
             conn = self._loop_conn
             if conn is None:
-                conn = sqlite3.connect(self.path, timeout=0)
-                try:
-                    conn.execute("PRAGMA journal_mode=WAL")
-                    conn.execute("PRAGMA synchronous=NORMAL")
-                    conn.execute("PRAGMA secure_delete=ON")
-                    conn.execute("PRAGMA wal_autocheckpoint=0")
-                except sqlite3.Error:
-                    conn.close()  # kept only once set up whole (a busy store may refuse a pragma)
-                    raise
-                self._loop_conn = conn
+                conn = self._loop_conn = _connect(self.path, 0, "wal_autocheckpoint=0")
             result = fn(conn)
         except sqlite3.OperationalError as exc:
             if (exc.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):  # extended codes too
@@ -424,6 +411,22 @@ class Store:
         for pool in (self._writer, self._reader):
             await asyncio.get_running_loop().run_in_executor(pool, close_local)
             pool.shutdown(wait=True)
+
+
+def _connect(path: Path, timeout: float, *pragmas: str) -> sqlite3.Connection:
+    """A connection to the store, set up whole or closed (a busy store may refuse a pragma)."""
+    conn = sqlite3.connect(path, timeout=timeout)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        # What is deleted is overwritten, not merely unlisted (DESIGN.md, "Secrets").
+        conn.execute("PRAGMA secure_delete=ON")
+        for pragma in pragmas:
+            conn.execute(f"PRAGMA {pragma}")
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
 
 
 def _compact(value: Any) -> str:
