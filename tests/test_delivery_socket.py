@@ -218,3 +218,38 @@ async def test_a_failing_store_is_answered_on_the_socket_and_retried(socket, mon
     monkeypatch.undo()
     await ws.send_str(json.dumps({"dropped": 0, "exchanges": [exchange(flow_id="x")]}))
     assert (await ws.receive_json())["stored"] == 1
+
+
+async def test_a_delivery_read_in_one_pass_is_stored_as_the_careful_reading_stores_it(aiohttp_client, tmp_path: Path):
+    """A valid delivery is read and validated in one pass; one the pass refuses (a bad exchange,
+    a count written oddly) is read again exchange by exchange. Either way the stored events,
+    the answer and the counted losses are those of the careful reading, here the POST."""
+    deliveries = [
+        {"dropped": 5, "exchanges": [exchange(flow_id="p1"), exchange(flow_id="p2", url="https://api.example.com/ä?x=1")]},
+        {"exchanges": [exchange(flow_id="p3")]},  # no count: none dropped
+        {"dropped": 1.0, "exchanges": [exchange(flow_id="p4")]},  # a count that is no whole number counts none
+        {"dropped": 4, "exchanges": [exchange(flow_id="p5"), {**exchange(flow_id="p6"), "status": 200}]},
+    ]
+    answers: dict[str, list[dict]] = {}
+    events: dict[str, list[dict]] = {}
+    losses: dict[str, dict] = {}
+    for way in ("socket", "post"):
+        (tmp_path / way).mkdir()
+        client = await aiohttp_client(create_app(tmp_path / way, TOKEN))
+        answers[way] = []
+        if way == "socket":
+            async with client.ws_connect("/api/ingest", headers={**AUTH, "X-Companion-Sender": "s1"}) as ws:
+                for delivery in deliveries:
+                    await ws.send_str(json.dumps(delivery))
+                    answers[way].append(await ws.receive_json())
+        else:
+            for delivery in deliveries:
+                response = await client.post("/api/ingest", json=delivery["exchanges"], headers=AUTH)
+                answers[way].append(await response.json())
+        listed = await (await client.get("/api/events?limit=50", headers=AUTH)).json()
+        events[way] = [{k: v for k, v in event.items() if k != "id"} for event in listed["events"]]
+        losses[way] = (await (await client.get("/api/stats", headers=AUTH)).json())["losses"]
+    assert answers["socket"] == answers["post"]
+    assert [e["exchange"]["flow_id"] for e in events["socket"]] and events["socket"] == events["post"]
+    assert losses["socket"]["refused_by_service"] == losses["post"]["refused_by_service"] == 1
+    assert losses["socket"]["dropped_by_addon"] == 5  # the most the addon said it had dropped

@@ -9,13 +9,14 @@ import logging
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from pydantic import ValidationError
 
 from companion import __version__
 from companion.diagnosis.catalogue import catalogue_json
 from companion.errors import IngestError, StoreError
 from companion.service.guard import VIA_SESSION, answer, error
 from companion.service.keys import CLIENTS, INGESTS, LOSSES, STORE, STREAM
-from companion.service.pipeline import MAX_BATCH, ingest_batch, ingest_payload
+from companion.service.pipeline import MAX_BATCH, Delivery, ingest_batch, ingest_payload
 from companion.service.stream import HEARTBEAT_S, sse_lines
 from companion.wire import MAX_EXCHANGE_BYTES
 
@@ -106,6 +107,13 @@ async def ingest_stream(request: web.Request) -> web.StreamResponse:
 async def _delivery(request: web.Request, text: str, sender: str) -> dict[str, Any]:
     """One WebSocket delivery, stored: the batch's answer, or `{"error": …}` for the whole."""
     losses = request.app[LOSSES]
+    try:
+        whole = Delivery.model_validate_json(text)
+    except ValidationError:
+        pass  # read again below, where one bad exchange is refused alone
+    else:
+        losses.note_dropped(sender, whole.dropped)
+        return await ingest_batch(whole.exchanges, request.app[STORE], request.app[STREAM], losses)
     try:
         delivery = json.loads(text)
     except (ValueError, RecursionError) as exc:
