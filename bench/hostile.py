@@ -14,6 +14,7 @@ Nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import statistics
 import subprocess
@@ -40,7 +41,14 @@ def bomb(coding: str, size_mb: int) -> bytes:
 
         c = brotli.Compressor(quality=5, lgwin=22)
         return c.process(head) + b"".join(c.process(block) for _ in range(size_mb)) + c.finish()
-    import zstandard
+    for name in ("compression.zstd", "backports.zstd"):  # what mitmproxy brings: Python's own, its backport
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        c = module.ZstdCompressor(level=3)
+        return c.compress(head) + b"".join(c.compress(block) for _ in range(size_mb)) + c.flush()
+    import zstandard  # mitmproxy 12.2 and before
 
     z = zstandard.ZstdCompressor(level=3).compressobj()
     return z.compress(head) + b"".join(z.compress(block) for _ in range(size_mb)) + z.flush()

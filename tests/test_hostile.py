@@ -3,6 +3,7 @@ first KB of its body, and the proxy's memory never holds the bomb."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import brotli
 import pytest
-import zstandard
 
 from tests.conftest import Companion
+from tests.support.zstd import zstd_stream
 
 MESSAGE = b'{"error": "invalid_token", "error_description": "The access token was revoked"}'
 GIGABYTE = 1 << 30
@@ -24,8 +25,7 @@ def _bomb(coding: str) -> bytes:
     if coding == "br":
         c = brotli.Compressor(quality=5, lgwin=22)
         return c.process(MESSAGE) + b"".join(c.process(block) for _ in range(GIGABYTE >> 20)) + c.finish()
-    z = zstandard.ZstdCompressor(level=3).compressobj()
-    return z.compress(MESSAGE) + b"".join(z.compress(block) for _ in range(GIGABYTE >> 20)) + z.flush()
+    return zstd_stream(itertools.chain([MESSAGE], itertools.repeat(block, GIGABYTE >> 20)))
 
 
 class BombSite(ThreadingHTTPServer):

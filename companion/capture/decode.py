@@ -4,15 +4,19 @@ mitmproxy's `get_content()` decodes a whole body in one go: a 1.8 KB brotli body
 to 1 GB would fill the proxy's memory and stall its event loop for seconds. A 401's error
 message is in its first few KB, so only a bounded prefix is ever decoded, with streaming
 decoders that stop at the limit: zlib's `decompressobj(...).decompress(data, max_length)`,
-Brotli's `Decompressor.process(data, output_buffer_limit=…)`, zstandard's `stream_reader`.
-Brotli and zstandard come with mitmproxy itself; without them those codings are not read.
+Brotli's `Decompressor.process(data, output_buffer_limit=…)`, and for zstd the same
+`decompress(data, max_length)` of Python's own `compression.zstd` (3.14) or of its backport,
+or zstandard's `stream_reader`. Brotli and a zstd module come with mitmproxy itself (zstandard
+up to 12.2, `backports.zstd` from 12.3); without them those codings are not read.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["decoded_prefix"]
 
@@ -63,10 +67,30 @@ def _brotli(data: bytes, limit: int) -> bytes:
     return brotli.Decompressor().process(data, output_buffer_limit=limit)[:limit]
 
 
-def _zstd(data: bytes, limit: int) -> bytes:
-    import zstandard  # mitmproxy's dependency
+def _zstd_module() -> Any:
+    """The zstd module this mitmproxy brought: Python's own, its backport, or zstandard."""
+    for name in ("compression.zstd", "backports.zstd"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
 
-    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+
+# HTTP's zstd coding keeps its window to 8 MB (RFC 9659); a frame asking for more (zstd allows
+# 128 MB by default) on a 401 is a bomb: refused before anything is allocated for it.
+_ZSTD_MAX_WINDOW_LOG = 23
+
+
+def _zstd(data: bytes, limit: int) -> bytes:
+    module = _zstd_module()
+    if module is not None:
+        options = {module.DecompressionParameter.window_log_max: _ZSTD_MAX_WINDOW_LOG}
+        return bytes(module.ZstdDecompressor(options=options).decompress(data, max_length=limit))
+    import zstandard  # mitmproxy 12.2 and before
+
+    decompressor = zstandard.ZstdDecompressor(max_window_size=1 << _ZSTD_MAX_WINDOW_LOG)
+    reader = decompressor.stream_reader(io.BytesIO(data))
     out = bytearray()
     while len(out) < limit:
         chunk = reader.read(limit - len(out))

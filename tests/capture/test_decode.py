@@ -9,9 +9,9 @@ import zlib
 
 import brotli
 import pytest
-import zstandard
 
 from companion.capture.decode import decoded_prefix
+from tests.support.zstd import zstd_compress, zstd_stream
 
 LIMIT = 4096
 MESSAGE = b'{"error": "invalid_token", "error_description": "The access token expired"}'
@@ -40,8 +40,7 @@ def _brotli_bomb() -> bytes:
 
 
 def _zstd_bomb() -> bytes:
-    compressor = zstandard.ZstdCompressor(level=1).compressobj()
-    return compressor.compress(MESSAGE) + b"".join(compressor.compress(b) for b in _zeros()) + compressor.flush()
+    return zstd_stream([MESSAGE, *_zeros()], level=1)
 
 
 BOMBS = {"gzip": _gzip_bomb, "deflate": _deflate_bomb, "br": _brotli_bomb, "zstd": _zstd_bomb}
@@ -70,7 +69,7 @@ def test_a_bomb_is_read_to_the_limit_and_no_further(coding: str):
         (zlib.compress(MESSAGE), "deflate", MESSAGE),
         (zlib.compress(MESSAGE)[2:-4], "deflate", MESSAGE),  # raw deflate, as some servers send
         (brotli.compress(MESSAGE), "br", MESSAGE),
-        (zstandard.ZstdCompressor().compress(MESSAGE), "zstd", MESSAGE),
+        (zstd_compress(MESSAGE), "zstd", MESSAGE),
         (brotli.compress(gzip.compress(MESSAGE)), "gzip, br", MESSAGE),  # last applied, first undone
         (gzip.compress(MESSAGE)[:30], "gzip", None),  # cut short: what decodes, if anything
         (b"not gzip at all", "gzip", None),
@@ -95,3 +94,34 @@ def test_a_brotli_window_bigger_than_real_servers_use_is_not_decoded():
     body = big_window.process(MESSAGE) + big_window.process(bytes(1 << 20)) + big_window.finish()
     assert decoded_prefix(body, "br", LIMIT) is None
     assert decoded_prefix(brotli.compress(MESSAGE, lgwin=22), "br", LIMIT) == MESSAGE
+
+
+@pytest.fixture(params=["zstd module", "zstandard"])
+def zstd_reader(request, monkeypatch):
+    """Both ways a zstd body is read: the module mitmproxy 12.3 and later bring (Python's own
+    `compression.zstd` or its backport), and zstandard, which mitmproxy 12.2 and before bring."""
+    if request.param == "zstandard":
+        monkeypatch.setattr("companion.capture.decode._zstd_module", lambda: None)
+    return request.param
+
+
+def _zstd_with_window(data: bytes, window_log: int) -> bytes:
+    import zstandard
+
+    params = zstandard.ZstdCompressionParameters.from_level(1, window_log=window_log)
+    return zstandard.ZstdCompressor(compression_params=params).compress(data)
+
+
+def test_a_zstd_body_is_read_to_the_limit_either_way(zstd_reader):
+    assert decoded_prefix(zstd_compress(MESSAGE), "zstd", LIMIT) == MESSAGE
+    assert decoded_prefix(zstd_stream([MESSAGE, *_zeros(64)], level=1), "zstd", LIMIT) == MESSAGE + bytes(LIMIT - len(MESSAGE))
+
+
+def test_a_zstd_body_asking_for_a_window_beyond_http_s_8_mb_is_not_read(zstd_reader):
+    """HTTP's zstd keeps to an 8 MB window (RFC 9659); a 401 whose frame asks the decoder for
+    128 MB is a bomb: nothing is read, and nothing like the window is allocated."""
+    body = MESSAGE + bytes(64 << 20)
+    assert decoded_prefix(_zstd_with_window(body, 23), "zstd", LIMIT) == body[:LIMIT]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert decoded_prefix(_zstd_with_window(body, 27), "zstd", LIMIT) is None
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 16 * 1024
