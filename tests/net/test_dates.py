@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from companion.net.dates import parse_http_date, utc_iso
 
@@ -58,3 +60,42 @@ def test_utc_iso(ts, iso):
 
 def test_a_parsed_date_round_trips_through_utc_iso():
     assert utc_iso(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").timestamp()) == "1994-11-06T08:49:37Z"
+
+
+def _general_reader(value: str) -> datetime | None:
+    """What the standard library reads of an HTTP date (the reader every form falls back to)."""
+    import email.utils
+
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_FIXDATE = "Sun, 06 Nov 1994 08:49:37 GMT"
+
+
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(_FIXDATE) - 1), st.sampled_from(list("0123456789 ,:-+aAzZ\tx\u0661\u00b2GMTUecDdJjn"))),
+        max_size=4,
+    ),
+    when=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+)
+@example(edits=[], when=datetime(5, 11, 6, 8, 49, 37))  # a year below 100: the general reader's two-digit year
+@example(edits=[], when=datetime(99, 12, 31))
+@example(edits=[(28, "T")], when=datetime(1994, 11, 6))
+@settings(max_examples=300)
+def test_the_quick_reading_of_the_usual_form_reads_what_the_general_reader_reads(edits, when):
+    """The usual form is read by position, the rest by the standard library: for dates of that
+    form and near misses (a character changed here and there), both read the same instant, or
+    both nothing."""
+    value = list(when.strftime("%a, %d %b ") + f"{when.year:04d}" + when.strftime(" %H:%M:%S GMT"))
+    for at, char in edits:
+        value[at] = char
+    text = "".join(value)
+    quick = parse_http_date(text)
+    assert quick == _general_reader(text)
+    if quick is not None:
+        assert quick.tzinfo is not None and quick.utcoffset() == _general_reader(text).utcoffset()
