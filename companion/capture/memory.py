@@ -31,6 +31,9 @@ class _Cookie:
 class SiteMemory:
     def __init__(self, max_cookies: int = 4096, max_hosts: int = 1024, max_requests: int = 2048):
         self._cookies: OrderedDict[tuple[str, str, str], _Cookie] = OrderedDict()
+        # The same cookies by site, in the same order: a 401's context reads its own site's,
+        # never a walk over every site's (thousands, after an hour of browsing).
+        self._by_site: dict[str, OrderedDict[tuple[str, str, str], _Cookie]] = {}
         self._schemes: OrderedDict[str, str] = OrderedDict()
         self._recent: OrderedDict[tuple[str, str], deque[tuple[float, str]]] = OrderedDict()
         self._redirects: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
@@ -55,21 +58,33 @@ class SiteMemory:
             path = cookie.get("path") or default_path(request_path)
             key = (domain, path, cookie["name"])
             if cookie.get("deletes"):
-                self._cookies.pop(key, None)
+                self._forget_cookie(key)
                 continue
-            self._bounded_put(
-                self._cookies,
-                key,
-                _Cookie(
-                    attrs={
-                        **cookie,
-                        "default_path": None if cookie.get("path") else path,
-                        "host_only_for": None if cookie.get("domain") else domain,
-                    },
-                    set_at=now,
-                ),
-                self._max_cookies,
+            remembered = _Cookie(
+                attrs={
+                    **cookie,
+                    "default_path": None if cookie.get("path") else path,
+                    "host_only_for": None if cookie.get("domain") else domain,
+                },
+                set_at=now,
             )
+            self._cookies[key] = remembered
+            self._cookies.move_to_end(key)
+            of_site = self._by_site.setdefault(site_of(domain), OrderedDict())
+            of_site[key] = remembered
+            of_site.move_to_end(key)
+            while len(self._cookies) > self._max_cookies:
+                self._forget_cookie(next(iter(self._cookies)))
+
+    def _forget_cookie(self, key: tuple[str, str, str]) -> None:
+        if self._cookies.pop(key, None) is None:
+            return
+        site = site_of(key[0])
+        of_site = self._by_site.get(site)
+        if of_site is not None:
+            of_site.pop(key, None)
+            if not of_site:
+                del self._by_site[site]
 
     def note_redirect(self, target_url: str, facts: dict[str, Any], now: float | None = None) -> None:
         """A redirect to `target_url` (redacted) answered a request that carried credentials;
@@ -106,13 +121,11 @@ class SiteMemory:
         """Every cookie remembered for this host's site (registrable domain), newest first,
         with when it was set, whether or not it would match this request and even when it
         has expired since: which ones should have been sent is the diagnosis's question."""
-        site = site_of(host)
         found = []
-        for (domain, _, _), cookie in reversed(self._cookies.items()):
-            if domain == host or site_of(domain) == site:
-                found.append({**cookie.attrs, "set_at": utc_iso(cookie.set_at)})
-                if len(found) >= limit:
-                    break
+        for cookie in reversed(self._by_site.get(site_of(host), {}).values()):
+            found.append({**cookie.attrs, "set_at": utc_iso(cookie.set_at)})
+            if len(found) >= limit:
+                break
         return found
 
     def context(self, host: str, method: str, url: str, credential_fp: str) -> dict[str, Any]:
