@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -115,8 +116,11 @@ class Companion:
             return
         status = response.status_code
         if status not in CAPTURED:
-            if status < 400 and (_has_header(response.headers, b"set-cookie") or _has_header(flow.request.headers, b"authorization")):
-                self._remember_success(flow)
+            if status < 400:
+                sets_cookies = _has_header(response.headers, b"set-cookie")
+                authorized = _has_header(flow.request.headers, b"authorization")
+                if sets_cookies or authorized:
+                    self._remember_success(flow, sets_cookies, authorized)
             return
         if self.sender is None or self._is_own_api(flow):
             return
@@ -138,22 +142,27 @@ class Companion:
         self._remember_cookies(exchange["host"], exchange["path"], exchange["response"]["set_cookies"], _received(flow))
         return exchange
 
-    def _remember_cookies(self, host: str, redacted_path: str, set_cookies: list[dict[str, Any]], received: float) -> None:
+    def _remember_cookies(
+        self, host: str, redacted_path: str | Callable[[], str], set_cookies: list[dict[str, Any]], received: float
+    ) -> None:
         """The one place the memory learns a site's cookies, from a 401 or a normal response.
-        The path only serves the cookie's default path; it is redacted like any URL."""
+        The path only serves the cookie's default path; it is redacted like any URL (by the
+        function given, when the memory needs it)."""
         self.memory.note_set_cookies(host, set_cookies, received, redacted_path)
 
-    def _remember_success(self, flow: http.HTTPFlow) -> None:
+    def _remember_success(self, flow: http.HTTPFlow, sets_cookies: bool = True, authorized: bool = True) -> None:
         """Note the cookies a normal response set and the scheme that worked: later 401s can
         say which cookie went missing or which scheme the site accepted before."""
         try:
             assert flow.response is not None
             host = flow.request.pretty_host.lower()
-            if _has_header(flow.response.headers, b"set-cookie"):
+            if sets_cookies and _has_header(flow.response.headers, b"set-cookie"):
                 received = _received(flow)
-                path = redact_url(flow.request.path.partition("?")[0])
-                self._remember_cookies(host, path, set_cookies_of(flow.response, received), received)
-            auth = flow.request.headers.get("authorization")
+                request_path = flow.request.path
+                self._remember_cookies(
+                    host, lambda: redact_url(request_path.partition("?")[0]), set_cookies_of(flow.response, received), received
+                )
+            auth = flow.request.headers.get("authorization") if authorized else None
             if auth:
                 self.memory.note_success(host, scheme_of(auth))
                 if flow.response.status_code in _REDIRECTS and "location" in flow.response.headers:

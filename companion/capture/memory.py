@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,13 +50,20 @@ class SiteMemory:
             table.popitem(last=False)
 
     def note_set_cookies(
-        self, host: str, set_cookies: list[dict[str, Any]], now: float | None = None, request_path: str = "/"
+        self, host: str, set_cookies: list[dict[str, Any]], now: float | None = None, request_path: str | Callable[[], str] = "/"
     ) -> None:
-        """Remember the cookies a response to `request_path` set (or forget those it deleted)."""
+        """Remember the cookies a response to `request_path` set (or forget those it deleted).
+        `request_path` (redacted) only serves a cookie set without a Path: it may be given as
+        a function that redacts it, called only then (most cookies say `Path=/`)."""
         now = time.time() if now is None else now
         for cookie in set_cookies:
             domain = (cookie.get("domain") or host).lstrip(".").lower()
-            path = cookie.get("path") or default_path(request_path)
+            if cookie.get("path"):
+                path = cookie["path"]
+            else:
+                if callable(request_path):
+                    request_path = request_path()
+                path = default_path(request_path)
             key = (domain, path, cookie["name"])
             if cookie.get("deletes"):
                 self._forget_cookie(key)

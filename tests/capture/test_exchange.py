@@ -94,6 +94,20 @@ def test_cookie_default_path_never_carries_a_secret_path_segment():
     assert later["context"]["cookies_set_earlier"][0]["default_path"] == "/reset/[masked]"
 
 
+def test_a_normal_response_s_cookie_without_path_is_scoped_by_the_redacted_path_only():
+    """A 200 that sets a cookie without Path from /reset/<token>/confirm (and one with Path=/
+    beside it): the first scopes to the redacted folder, the second to its own path, and
+    the token is nowhere in what a later 401 carries."""
+    addon = Companion()
+    token = "SeCrEtXyZ9876543210abcDEF"
+    flow = flow_from(200, [], [("Set-Cookie", "flash=1"), ("Set-Cookie", "sid=2; Path=/")], b"", f"/reset/{token}/confirm?t={token}")
+    addon.response(flow)
+    later = addon.capture(flow_from(401, [], [], b"", "/api"))
+    assert token not in json.dumps(later)
+    scoped = {c["name"]: (c["path"], c["default_path"]) for c in later["context"]["cookies_set_earlier"]}
+    assert scoped == {"flash": (None, "/reset/[masked]"), "sid": ("/", None)}
+
+
 def _unknown_keys(value, model, where: str = "exchange") -> list[str]:
     """Keys of `value` that `model` (a pydantic model) has no field for, at any depth."""
     import typing
