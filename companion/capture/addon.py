@@ -22,6 +22,7 @@ from companion.capture.exchange import (
     build_exchange,
     credential_fingerprint,
     set_cookies_of,
+    site_host,
 )
 from companion.capture.memory import SiteMemory
 from companion.capture.redact import redact_url
@@ -150,13 +151,13 @@ class Companion:
         function given, when the memory needs it)."""
         self.memory.note_set_cookies(host, set_cookies, received, redacted_path)
 
-    def _remember_success(self, flow: http.HTTPFlow, sets_cookies: bool = True, authorized: bool = True) -> None:
+    def _remember_success(self, flow: http.HTTPFlow, sets_cookies: bool, authorized: bool) -> None:
         """Note the cookies a normal response set and the scheme that worked: later 401s can
         say which cookie went missing or which scheme the site accepted before."""
         try:
             assert flow.response is not None
-            host = flow.request.pretty_host.lower()
-            if sets_cookies and _has_header(flow.response.headers, b"set-cookie"):
+            host = site_host(flow.request)
+            if sets_cookies:
                 received = _received(flow)
                 request_path = flow.request.path
                 self._remember_cookies(

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mitmproxy import http
 from mitmproxy.net.http import cookies as mcookies
+from mitmproxy.net.http import url
 
 from companion.capture.bodyerror import MAX_BODY_BYTES, extract_body_error
 from companion.capture.credentials import (
@@ -196,6 +197,23 @@ def _ascii_lower(name: str) -> str:
     return name.lower() if name.isascii() else "".join(c.lower() if c.isascii() else c for c in name)
 
 
+@lru_cache(maxsize=1024)
+def _host_of_authority(authority: str) -> str:
+    return url.parse_authority(authority, check=False)[0].lower()
+
+
+def site_host(request: http.Request) -> str:
+    """`request.pretty_host`, lowered: the host the addon files a request under. Its parse of
+    the Host header (mitmproxy's, with IDNA) is remembered per header value: a browser sends
+    a few hosts many times over, and every normal response that sets a cookie asks."""
+    authority = request.host_header
+    if not authority:
+        return request.host.lower()
+    if len(authority) > 255:  # no real host: parsed each time, never remembered
+        return url.parse_authority(authority, check=False)[0].lower()
+    return _host_of_authority(authority)
+
+
 class Fields:
     """A message's header fields, read once: mitmproxy's `Headers` find a name by scanning and
     decoding every field, and building an exchange asks for some twenty names (a fifth of
@@ -217,12 +235,20 @@ class Fields:
         return ", ".join(values) if values else default
 
 
+def _values_named(headers: http.Headers, name: bytes) -> list[str]:
+    """`headers.get_all(name)` (`name` in lower case) by a scan of the raw fields: what
+    mitmproxy's lookup answers, for a fifth of its cost."""
+    size = len(name)
+    return [value.decode("utf-8", "surrogateescape") for key, value in headers.fields if len(key) == size and key.lower() == name]
+
+
 def set_cookies_of(
     response: http.Response, received: float, truncated: list[str] | None = None, fields: Fields | None = None
 ) -> list[dict[str, Any]]:
     """The response's Set-Cookie lines, bounded in number and length, then parsed: the one
     way both a captured 401 and a remembered normal response read them."""
-    lines = _bounded((fields or response.headers).get_all("set-cookie"), MAX_COOKIES, "response.set_cookies", truncated if truncated is not None else [])
+    found = fields.get_all("set-cookie") if fields is not None else _values_named(response.headers, b"set-cookie")
+    lines = _bounded(found, MAX_COOKIES, "response.set_cookies", truncated if truncated is not None else [])
     return parse_set_cookies([_short(line) for line in lines], received)
 
 
@@ -341,7 +367,7 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
         "method": request.method,
         "url": url,
         "scheme": request.scheme,
-        "host": request.pretty_host.lower(),
+        "host": site_host(request),
         "port": request.port,
         "path": redact_url(request.path.partition("?")[0]),
         "http_version": request.http_version,

@@ -320,3 +320,31 @@ def test_headers_read_once_answer_as_mitmproxy_does(pairs):
     for name in {name.lower() for name, _ in pairs} | {"origin"}:
         assert fields.get_all(name) == headers.get_all(name)
         assert fields.get(name) == headers.get(name)
+        assert exchange_module._values_named(headers, name.encode()) == headers.get_all(name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    host=st.one_of(
+        st.sampled_from(["Example.COM", "example.com:8443", "[::1]:8080", "xn--bcher-kva.example", "bücher.example", "", "a" * 300]),
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=30),
+    ),
+    http2=st.booleans(),
+)
+def test_the_host_a_request_is_filed_under_is_mitmproxy_s_pretty_host(host, http2):
+    """The addon reads a request's host from its Host header (or HTTP/2 authority) through a
+    cache; it must answer what mitmproxy's `pretty_host` answers, lowered, for any value."""
+    flow = tflow.tflow()
+    if http2:
+        flow.request.http_version = "HTTP/2.0"
+        flow.request.authority = host
+    else:
+        flow.request.headers["Host"] = host
+    try:
+        expected = flow.request.pretty_host.lower()
+    except Exception as exc:  # noqa: BLE001 - whatever mitmproxy raises, the cache raises too
+        with pytest.raises(type(exc)):
+            exchange_module.site_host(flow.request)
+        return
+    assert exchange_module.site_host(flow.request) == expected
+    assert exchange_module.site_host(flow.request) == expected  # and again, from the cache
