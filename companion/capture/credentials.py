@@ -36,6 +36,7 @@ _KNOWN_SCHEMES = frozenset(
      "eg1-hmac-sha256", "goog4-hmac-sha256", "ocs-apirequest"}
 )  # fmt: skip
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
+_SPACE = re.compile(r"\s")
 _PLACEHOLDERS = {"undefined", "null", "none", "nil", "[object object]", "false", "true", "bearer"}
 
 def fingerprint(value: str | bytes, key: bytes) -> str:
@@ -215,7 +216,7 @@ def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, 
     elif lowered in {"negotiate", "ntlm"} and credentials:
         out["params"] = _negotiate(credentials)
     elif credentials and lowered != "kerberos":
-        if any(c.isspace() for c in credentials):
+        if _SPACE.search(credentials):  # the same characters as str.isspace, at C speed
             problems.append("whitespace")
         jwt_info = unverified_jwt(credentials)
         if jwt_info:
