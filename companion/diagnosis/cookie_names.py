@@ -29,6 +29,7 @@ with its reason).
 """
 
 import re
+from functools import lru_cache
 
 __all__ = ["CATEGORIES", "GUARD_EXCEPTIONS", "NOT_CREDENTIAL", "SESSION_LIKE", "classify", "is_session_like"]
 
@@ -318,7 +319,22 @@ def classify(name: str) -> str | None:
     the chat widget, ajs_user_id Segment's analytics ID, __stripe_sid a fraud signal, csrftoken a
     CSRF token. Names such as _dd_s (Datadog RUM) need no exception: they contain no such word.
     """
+    return _classified(name) if len(name) <= _MAX_REMEMBERED_NAME else _classify(name, _TABLE)
+
+
+# A name's answers depend on the name alone; a site sends the same few names on every request,
+# and the tables cost a few dozen comparisons each. Long names (no real cookie's) are not kept.
+_MAX_REMEMBERED_NAME = 256
+
+
+@lru_cache(maxsize=4096)
+def _classified(name: str) -> str | None:
     return _classify(name, _TABLE)
+
+
+@lru_cache(maxsize=4096)
+def _session_like(name: str) -> bool:
+    return classify(name) is None and _could_be_sign_in(name)
 
 
 def is_session_like(name: str) -> bool:
@@ -327,4 +343,6 @@ def is_session_like(name: str) -> bool:
     Deliberately generous ("user_pref" counts: "user" may hold an identity); the documented
     vendor exceptions ("_hjSession_1", "intercom-session-x") are not session-like.
     """
+    if len(name) <= _MAX_REMEMBERED_NAME:
+        return _session_like(name)
     return classify(name) is None and _could_be_sign_in(name)

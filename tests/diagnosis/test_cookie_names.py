@@ -261,3 +261,16 @@ def test_bad_patterns_are_refused() -> None:
         cookie_names._NameTable((("_ga*x", "analytics", "Google"),))
     with pytest.raises(ValueError):
         cookie_names._NameTable((("_ga", "tracking", "Google"),))
+
+
+@pytest.mark.parametrize("name", ["_ga", "session_id", "__Host-sid", "_hjSession_123", "theme", "x" * 5000 + "session"])
+def test_a_name_s_answers_are_the_same_the_second_time_and_long_names_are_not_kept(name):
+    """Answers are remembered by name (a site sends the same few on every request); asked
+    again they do not change, and a name longer than any real cookie's is never kept."""
+    kept = (cookie_names._classified.cache_info().currsize, cookie_names._session_like.cache_info().currsize)
+    first = (cookie_names.classify(name), cookie_names.is_session_like(name))
+    assert (cookie_names.classify(name), cookie_names.is_session_like(name)) == first
+    harmless = cookie_names._classify(name, cookie_names._TABLE)
+    assert first == (harmless, harmless is None and cookie_names._could_be_sign_in(name))
+    if len(name) > 256:
+        assert (cookie_names._classified.cache_info().currsize, cookie_names._session_like.cache_info().currsize) == kept
