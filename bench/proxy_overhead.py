@@ -189,6 +189,23 @@ def companion_parts() -> Iterator[Parts]:
 
 
 def cpu_seconds(pid: int) -> float:
+    """CPU time of `pid` so far, in seconds, summed over its threads from the scheduler's own
+    nanosecond count (`/proc/<pid>/task/*/schedstat`). The user + system ticks of
+    `/proc/<pid>/stat` count hundredths of a second: a service that spends 50 ms in a round
+    reads 4, 5 or 6 of them. Falls back to the ticks where the kernel keeps no schedstat."""
+    total, found = 0, False
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        tasks = []
+    for task in tasks:
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+            found = True
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    if found:
+        return total / 1e9
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

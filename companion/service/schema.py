@@ -89,13 +89,14 @@ def dictionaries(conn: sqlite3.Connection) -> dict[int, bytes]:
     return {int(i): bytes(data) for i, data in conn.execute("SELECT id, data FROM dictionaries")}
 
 
-def insert(conn: sqlite3.Connection, row: Row, seq: int | None = None) -> bool:
-    """One packed event in both tables; False when its exchange (flow id) is stored already."""
+def insert(conn: sqlite3.Connection, row: Row, seq: int | None = None) -> int:
+    """One packed event in both tables: its `seq`, or 0 when its exchange (flow id) is stored
+    already."""
     cur = conn.execute(_INSERT_EVENT + " ON CONFLICT(flow_id) DO NOTHING", (seq, *row.columns))
-    if cur.rowcount != 1:
-        return False
+    if cur.rowcount != 1 or not cur.lastrowid:
+        return 0
     conn.execute("INSERT INTO event_rest (seq, packed_with, rest) VALUES (?, ?, ?)", (cur.lastrowid, row.packed_with, row.rest))
-    return True
+    return cur.lastrowid
 
 
 def migrate(conn: sqlite3.Connection, version: int) -> int:

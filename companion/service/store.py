@@ -194,16 +194,17 @@ class Store:
         """Store packed events (`pack`) in one transaction; for each, whether it is new (an
         exchange already stored is not stored again)."""
 
-        def insert(conn: sqlite3.Connection) -> tuple[list[bool], int]:
+        def insert(conn: sqlite3.Connection) -> list[int]:
             with conn:
-                created = [schema.insert(conn, row) for row in rows]
-                return created, conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0
+                return [schema.insert(conn, row) for row in rows]
 
         try:
-            created, last = self._now(insert)
+            seqs = self._now(insert)
         except _BusyError:  # a delete or a prune is writing: the writer thread waits its turn
-            created, last = await self._write(insert)
-        if last // 100 != (last - sum(created)) // 100:  # prune now and then, not on every insert
+            seqs = await self._write(insert)
+        created = [seq > 0 for seq in seqs]
+        last = max(seqs, default=0)  # sequence numbers only grow (AUTOINCREMENT): the newest is the highest
+        if last and last // 100 != (last - sum(created)) // 100:  # prune now and then, not on every insert
             self._maintain_later()
         return created
 
