@@ -37,6 +37,11 @@ _LEVEL = 2
 """zlib's level for the packed part: with the preset dictionary, level 2 stores an event in 7 %
 more bytes than level 6 (1,095 against 1,018 on disk, bench/store_scale.py) for half the
 compression time, the largest single step of storing a captured 401."""
+_MEM_LEVEL = 8
+"""zlib's default memory level. Each event is packed by a copy of a compressor primed with the
+dictionary, and a copy is the compressor's whole state: at level 9 (the most) about 400 KB,
+which in a service woken by a delivery (its caches cold) cost 99 µs an event against 26 µs at
+8, for four bytes more an event (bench/steps.py's event: 534 and 530 bytes)."""
 
 
 class Row(NamedTuple):
@@ -103,7 +108,7 @@ class Packer:
         self.current = current
         self._dictionaries = dict(dictionaries)
         self._compressor = (
-            zlib.compressobj(_LEVEL, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, dictionaries[current]) if current is not None else None
+            zlib.compressobj(_LEVEL, zlib.DEFLATED, 15, _MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY, dictionaries[current]) if current is not None else None
         )
         self._decompressors: dict[int, Any] = {}
 
