@@ -222,7 +222,10 @@ class Fields:
     __slots__ = ("_by_name", "pairs")
 
     def __init__(self, headers: http.Headers) -> None:
-        self.pairs: list[tuple[str, str]] = list(headers.items(multi=True))
+        # What `headers.items(multi=True)` answers, decoded here without its generator.
+        self.pairs: list[tuple[str, str]] = [
+            (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape")) for name, value in headers.fields
+        ]
         self._by_name: dict[str, list[str]] = {}
         for name, value in self.pairs:
             self._by_name.setdefault(_ascii_lower(name), []).append(value)

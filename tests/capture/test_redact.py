@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from companion.capture.bodyerror import extract_body_error
 from companion.capture.redact import MASK, is_sensitive_header, mask_tokens, redact_header_value, redact_url
@@ -211,3 +213,24 @@ def test_secret_sounding_pairs_in_text_lose_their_values(text, kept, gone):
     assert kept in masked
     if gone:
         assert gone not in masked
+
+
+_PATHISH = st.lists(st.sampled_from([*"aZ09._~-/?#=&%:@ eyJ", "eyJhbGciOiJIUzI1NiJ9", "AbC123xYz789QwE456rTy", "//", "abcdefghijkl"]), max_size=30).map("".join)
+
+
+@settings(max_examples=400)
+@given(url=st.one_of(_PATHISH, _PATHISH.map(lambda p: "/" + p)))
+def test_a_plain_path_goes_as_it_is_exactly_as_the_full_redaction_leaves_it(url):
+    """Plain paths of short segments skip the parse: whatever the input, the quick answer is the
+    full redaction's answer."""
+    import re
+
+    from companion.capture import redact
+
+    quick = redact_url(url)
+    plain = redact._PLAIN_PATH
+    redact._PLAIN_PATH = re.compile(r"(?!)")  # never matches: the full redaction
+    try:
+        assert quick == redact_url(url)
+    finally:
+        redact._PLAIN_PATH = plain
