@@ -82,11 +82,25 @@ def _zstd_module() -> Any:
 _ZSTD_MAX_WINDOW_LOG = 23
 
 
+# zstd data may be several frames in a row, read as one (RFC 8878 §3.1), skippable ones among
+# them; a real body has one or two. More is a server's junk: what they gave by then is kept.
+_ZSTD_MAX_FRAMES = 64
+
+
 def _zstd(data: bytes, limit: int) -> bytes:
     module = _zstd_module()
     if module is not None:
         options = {module.DecompressionParameter.window_log_max: _ZSTD_MAX_WINDOW_LOG}
-        return bytes(module.ZstdDecompressor(options=options).decompress(data, max_length=limit))
+        out = bytearray()
+        for _ in range(_ZSTD_MAX_FRAMES):  # a decompressor reads one frame: the next gets a new one
+            decompressor = module.ZstdDecompressor(options=options)
+            out += decompressor.decompress(data, max_length=limit - len(out))
+            if len(out) >= limit or not decompressor.eof:
+                break
+            data = decompressor.unused_data
+            if not data:
+                break
+        return bytes(out[:limit])
     import zstandard  # mitmproxy 12.2 and before
 
     decompressor = zstandard.ZstdDecompressor(max_window_size=1 << _ZSTD_MAX_WINDOW_LOG)

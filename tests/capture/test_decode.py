@@ -125,3 +125,29 @@ def test_a_zstd_body_asking_for_a_window_beyond_http_s_8_mb_is_not_read(zstd_rea
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert decoded_prefix(_zstd_with_window(body, 27), "zstd", LIMIT) is None
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 16 * 1024
+
+
+def _skippable(payload: bytes) -> bytes:
+    return (0x184D2A50).to_bytes(4, "little") + len(payload).to_bytes(4, "little") + payload
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (zstd_compress(MESSAGE[:30]) + zstd_compress(MESSAGE[30:]), MESSAGE),  # two frames: one body
+        (_skippable(b"meta") + zstd_compress(MESSAGE), MESSAGE),  # a skippable frame first
+        (zstd_compress(MESSAGE) + b"garbage after the frame", None),  # broken: no message guessed at
+    ],
+    ids=["two-frames", "skippable-first", "trailing-garbage"],
+)
+def test_a_zstd_body_of_several_frames_is_read_as_one_either_way(zstd_reader, raw, expected):
+    """zstd data may be frames in a row (RFC 8878 §3.1): the body is all of them, whichever
+    zstd module mitmproxy brought."""
+    assert decoded_prefix(raw, "zstd", LIMIT) == expected
+
+
+def test_a_zstd_body_of_endless_empty_frames_is_read_bounded():
+    """Thousands of empty frames in a 64 KB body: a few are read, then the rest is left."""
+    raw = zstd_compress(b"") * 5000 + zstd_compress(MESSAGE)
+    assert len(raw) < 64 * 1024
+    assert decoded_prefix(raw, "zstd", LIMIT) == b""  # stopped after the first 64 frames
