@@ -93,10 +93,10 @@ def insert(conn: sqlite3.Connection, row: Row, seq: int | None = None) -> int:
     """One packed event in both tables: its `seq`, or 0 when its exchange (flow id) is stored
     already."""
     cur = conn.execute(_INSERT_EVENT + " ON CONFLICT(flow_id) DO NOTHING", (seq, *row.columns))
-    if cur.rowcount != 1 or not cur.lastrowid:
+    if cur.rowcount != 1:
         return 0
     conn.execute("INSERT INTO event_rest (seq, packed_with, rest) VALUES (?, ?, ?)", (cur.lastrowid, row.packed_with, row.rest))
-    return cur.lastrowid
+    return int(cur.lastrowid or 0)  # sequence numbers start at 1 (AUTOINCREMENT)
 
 
 def migrate(conn: sqlite3.Connection, version: int) -> int:
