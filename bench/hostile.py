@@ -14,7 +14,7 @@ Nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import importlib
+import itertools
 import json
 import statistics
 import subprocess
@@ -27,6 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from proxy_overhead import ROOT, free_port, start_proxy, wait_port
+
+sys.path.insert(0, str(ROOT))
+from tests.support.zstd import zstd_stream  # the tests' zstd, with whichever module mitmproxy brought
 
 
 def bomb(coding: str, size_mb: int) -> bytes:
@@ -41,17 +44,7 @@ def bomb(coding: str, size_mb: int) -> bytes:
 
         c = brotli.Compressor(quality=5, lgwin=22)
         return c.process(head) + b"".join(c.process(block) for _ in range(size_mb)) + c.finish()
-    for name in ("compression.zstd", "backports.zstd"):  # what mitmproxy brings: Python's own, its backport
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        c = module.ZstdCompressor(level=3)
-        return c.compress(head) + b"".join(c.compress(block) for _ in range(size_mb)) + c.flush()
-    import zstandard  # mitmproxy 12.2 and before
-
-    z = zstandard.ZstdCompressor(level=3).compressobj()
-    return z.compress(head) + b"".join(z.compress(block) for _ in range(size_mb)) + z.flush()
+    return zstd_stream(itertools.chain([head], itertools.repeat(block, size_mb)))
 
 
 class Site(ThreadingHTTPServer):

@@ -6,25 +6,22 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
+from companion.capture import decode
+
 __all__ = ["zstd_compress", "zstd_stream"]
 
 
 def _module():  # type: ignore[no-untyped-def]
-    for name in ("compression.zstd", "backports.zstd", "zstandard"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    raise ImportError("no zstd module: mitmproxy brings one (backports.zstd or zstandard)")
+    """The zstd module the addon reads with, or zstandard where mitmproxy brings that instead."""
+    return decode._zstd_module() or importlib.import_module("zstandard")
 
 
 def zstd_stream(chunks: Iterable[bytes], level: int = 3) -> bytes:
     """One zstd frame of `chunks`, compressed as they come (a bomb never exists whole)."""
     module = _module()
-    if module.__name__ == "zstandard":
-        compressor = module.ZstdCompressor(level=level).compressobj()
-        return b"".join(compressor.compress(chunk) for chunk in chunks) + compressor.flush()
     compressor = module.ZstdCompressor(level=level)
+    if module.__name__ == "zstandard":
+        compressor = compressor.compressobj()
     return b"".join(compressor.compress(chunk) for chunk in chunks) + compressor.flush()
 
 
