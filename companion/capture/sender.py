@@ -9,7 +9,9 @@ handover of the interpreter at every step (5 % of the proxy's CPU at 5 % 401s, m
 `bench/proxy_overhead.py`). Called where no loop runs (a test, a script), the sender runs one
 of its own on a daemon thread. A delivery leaves when the oldest 401 in it has
 waited `linger_s`: 401s come in bursts (a page's calls fail together) and streams (a retry
-loop), and those that come together share one request of both processes, not one each. When the service is down or slow, exchanges
+loop), and those that come together share one request of both processes, not one each. While
+401s come faster than `BUSY_PER_S`, a delivery waits longer, in proportion (at most three
+times as long): more of them share each delivery. When the service is down or slow, exchanges
 wait in the buffer, the oldest are dropped past its size (and counted, and reported to the
 service with the next delivery), and the proxy goes on proxying. The delivery under way is
 never dropped: at most the buffer's size plus one delivery is held.
@@ -23,6 +25,7 @@ import hashlib
 import itertools
 import json
 import logging
+import math
 import secrets
 import threading
 import time
@@ -50,6 +53,17 @@ _TAKE_OVER_WAIT_S = 1.0
 LINGER_S = 0.035
 """How long a 401 waits for others to share its delivery: short enough that it still reaches
 the popup well within 50 ms."""
+BUSY_PER_S = 20.0
+"""Up to about this many 401s a second, each waits `linger_s` at most. Beyond it, a delivery waits
+longer in proportion, up to `_MAX_STRETCH` times: each delivery costs both processes a
+wake-up, a message and a transaction whatever it carries, and the service's code runs cold
+for its first 401. At 50 401s a second a delivery waits 88 ms, carries about five 401s instead
+of two, and the service spends half the CPU (docs/performance.md); the popup's count still
+changes faster than a person reads it."""
+_MAX_STRETCH = 3.0
+_RATE_TAU_S = 1.0
+"""Time constant of the moving estimate of the 401 rate: a burst counts within a few 401s and
+is forgotten within seconds of its end."""
 
 
 def _encoded(batch: list[dict[str, Any]]) -> tuple[bytes, int]:
@@ -219,6 +233,9 @@ class Sender:
         self._linger_s = linger_s
         self._waiting_since = float("-inf")
         """When the oldest exchange not yet in a delivery was queued (monotonic)."""
+        self._rate = 0.0
+        """401s a second lately: each submit adds 1/τ to what the past decayed to (τ: `_RATE_TAU_S`)."""
+        self._rate_at = float("-inf")
         self._buffer: deque[dict[str, Any]] = deque()
         self._capacity = capacity
         self._lock = threading.Condition()
@@ -257,8 +274,11 @@ class Sender:
             # The item being posted is no longer waiting: it neither counts against the
             # capacity nor is dropped (it would be delivered all the same, and counted twice).
             in_flight = min(self._in_flight, len(self._buffer))
+            now = time.monotonic()
+            self._rate = self._rate * math.exp((self._rate_at - now) / _RATE_TAU_S) + 1 / _RATE_TAU_S
+            self._rate_at = now
             if len(self._buffer) == in_flight:
-                self._waiting_since = time.monotonic()
+                self._waiting_since = now
             if len(self._buffer) - in_flight >= self._capacity:
                 del self._buffer[in_flight]
                 self.stats.dropped_overflow += 1
@@ -280,6 +300,12 @@ class Sender:
             loop.call_soon_threadsafe(fn)
         except RuntimeError:
             pass  # that loop has closed: nothing runs there any more
+
+    def linger(self) -> float:
+        """How long the delivery now forming waits for company: `linger_s`, stretched while
+        401s come faster than `BUSY_PER_S` a second."""
+        rate = self._rate * math.exp((self._rate_at - time.monotonic()) / _RATE_TAU_S)
+        return self._linger_s * min(_MAX_STRETCH, max(1.0, rate / BUSY_PER_S))
 
     def _on_loop(self) -> bool:
         return self._loop is not None and threading.get_ident() == self._loop_thread
@@ -417,7 +443,7 @@ class Sender:
                 if not self._buffer and not self._stopping:  # a submit from another thread may have come between
                     await self._wake.wait()
                 continue
-            linger = self._waiting_since + self._linger_s - time.monotonic()
+            linger = self._waiting_since + self.linger() - time.monotonic()
             if linger > 0 and not self._stopping and len(self._buffer) < _BATCH:
                 self._wake.clear()
                 await self._wait(self._wake, linger)
