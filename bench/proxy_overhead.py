@@ -15,10 +15,12 @@ the lowest and highest round):
 - companion CPU: the same plus the CPU time of the `companion serve` process in that round:
   what the companion as a whole costs the machine per request, beside bare mitmdump's.
 
-Four proxies: bare mitmdump; mitmdump with a script that does nothing (what loading any
+Five proxies: bare mitmdump; mitmdump with a script that does nothing (what loading any
 addon costs mitmproxy: the floor); with the companion's addon feeding a running
 `companion serve`; with the addon and the service down (captures wait in the bounded buffer
-and are dropped). Three mixes of responses: all 200; a share of 401s; the same share of
+and are dropped); with the addon feeding a service that keeps nothing (it reads each
+delivery on the same socket and answers it, without validating, diagnosing or storing: what
+capturing and delivering cost before the service does any of its work). Three mixes of responses: all 200; a share of 401s; the same share of
 401s with a third of the 200s setting cookies (real browsing has many). Nothing leaves
 127.0.0.1.
 """
@@ -61,6 +63,23 @@ app.router.add_get("/cookie", cookie)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 """
 
+NULL_SERVICE = """
+import json, sys
+from aiohttp import WSMsgType, web
+async def ingest(request):
+    socket = web.WebSocketResponse(max_msg_size=1 << 24, compress=False)
+    await socket.prepare(request)
+    async for message in socket:
+        if message.type == WSMsgType.TEXT:
+            count = len(json.loads(message.data)["exchanges"])
+            await socket.send_str('{"stored":%d,"duplicates":0,"refused":[]}' % count)
+    return socket
+app = web.Application()
+app.router.add_get("/api/ingest", ingest)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+"""A service that keeps nothing: each delivery read (as JSON) and answered, nothing else."""
+
 CLIENT = """
 import asyncio, sys, time, aiohttp
 proxy, upstream, total, concurrency, share = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
@@ -86,11 +105,12 @@ asyncio.run(main())
 
 
 PROXIES = (
-    # (name, script, service up)
-    ("bare mitmdump (baseline)", None, False),
-    ("a script doing nothing", "nothing", False),
-    ("addon, service up", "companion", True),
-    ("addon, service down", "companion", False),
+    # (name, script, service: the companion's, one that keeps nothing, or none)
+    ("bare mitmdump (baseline)", None, None),
+    ("a script doing nothing", "nothing", None),
+    ("addon, service up", "companion", "companion"),
+    ("addon, service down", "companion", None),
+    ("addon, service keeps nothing", "companion", "null"),
 )
 NOTHING = "class Nothing:\n    pass\n\naddons = [Nothing()]\n"
 MIXES = (
@@ -239,7 +259,8 @@ def main() -> None:
     parser.add_argument(
         "--proxies",
         default="all",
-        help="which proxies, by number (1: bare, 2: a script doing nothing, 3: service up, 4: service down) or all",
+        help="which proxies, by number (1: bare, 2: a script doing nothing, 3: service up, 4: service down,"
+        " 5: a service that keeps nothing) or all",
     )
     parser.add_argument("--script", action="store_true", help="load the addon with -s (a user's own mitmdump), not as companion run does")
     args = parser.parse_args()
@@ -253,18 +274,24 @@ def main() -> None:
         tmpdir = Path(tmp)
         nothing = tmpdir / "nothing.py"
         nothing.write_text(NOTHING)
-        upstream_port, api_port = free_port(), free_port()
+        upstream_port, api_port, null_port = free_port(), free_port(), free_port()
         upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(upstream_port)])
         service = subprocess.Popen(
             [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(api_port), "--data-dir", str(tmpdir / "data")],
             cwd=ROOT, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        procs = [upstream, service]
-        pin(upstream.pid, proxy=False)
-        pin(service.pid, proxy=False)
+        null_service = subprocess.Popen([sys.executable, "-c", NULL_SERVICE, str(null_port)])
+        (tmpdir / "null").mkdir(mode=0o700)
+        (tmpdir / "null" / "token").write_text("null-service-token\n")
+        (tmpdir / "null" / "token").chmod(0o600)
+        procs = [upstream, service, null_service]
+        for proc in procs:
+            pin(proc.pid, proxy=False)
+        services = {"companion": (service, api_port, tmpdir / "data"), "null": (null_service, null_port, tmpdir / "null")}
         try:
             wait_port(upstream_port)
             wait_port(api_port)
+            wait_port(null_port)
             dead_port = free_port()  # nothing listens: the "service down" case
             results: dict[str, dict[str, dict[str, list[float]]]] = {}
             for label, share, cookies in mixes:
@@ -274,23 +301,24 @@ def main() -> None:
                 }
                 for round_no in range(args.rounds):
                     order = proxies[round_no % len(proxies) :] + proxies[: round_no % len(proxies)]
-                    for name, script, service_up in order:
+                    for name, script, fed in order:
                         port = free_port()
                         addon: bool | Path = nothing if script == "nothing" else script == "companion"
-                        proxy = start_proxy(port, tmpdir / "mitm", addon, api_port if service_up else dead_port, tmpdir / "data")
+                        feeds, feeds_port, data_dir = services[fed] if fed else (None, dead_port, tmpdir / "data")
+                        proxy = start_proxy(port, tmpdir / "mitm", addon, feeds_port, data_dir)
                         try:
                             drive(port, upstream_port, min(300, args.requests), args.concurrency, share, cookies)  # warm-up
                             time.sleep(0.5)  # the warm-up's deliveries are not this round's
-                            before, service_before = cpu_seconds(proxy.pid), cpu_seconds(service.pid)
+                            before, service_before = cpu_seconds(proxy.pid), cpu_seconds(feeds.pid) if feeds else 0.0
                             runs[name]["rps"].append(drive(port, upstream_port, args.requests, args.concurrency, share, cookies))
                             time.sleep(1.0)  # the last deliveries are handled after the last response
                             proxy_ms = (cpu_seconds(proxy.pid) - before) * 1000 / args.requests
                             # The service's CPU counts in every round (it runs all along), but only
                             # the companion's own proxy feeds it.
-                            service_ms = (cpu_seconds(service.pid) - service_before) * 1000 / args.requests
+                            service_ms = (cpu_seconds(feeds.pid) - service_before) * 1000 / args.requests if feeds else 0.0
                             runs[name]["cpu_ms"].append(proxy_ms)
-                            runs[name]["service_ms"].append(service_ms if service_up else 0.0)
-                            runs[name]["all_cpu_ms"].append(proxy_ms + (service_ms if service_up else 0.0))
+                            runs[name]["service_ms"].append(service_ms)
+                            runs[name]["all_cpu_ms"].append(proxy_ms + service_ms)
                         finally:
                             proxy.terminate()
                             proxy.wait()
