@@ -10,8 +10,8 @@ handover of the interpreter at every step (5 % of the proxy's CPU at 5 % 401s, m
 of its own on a daemon thread. A delivery leaves when the oldest 401 in it has
 waited `linger_s`: 401s come in bursts (a page's calls fail together) and streams (a retry
 loop), and those that come together share one request of both processes, not one each. While
-401s come faster than `BUSY_PER_S`, a delivery waits longer, in proportion (at most three
-times as long): more of them share each delivery. When the service is down or slow, exchanges
+401s come faster than `BUSY_PER_S` a second, a delivery waits longer, in proportion (at most
+three times as long): more of them share each delivery. When the service is down or slow, exchanges
 wait in the buffer, the oldest are dropped past its size (and counted, and reported to the
 service with the next delivery), and the proxy goes on proxying. The delivery under way is
 never dropped: at most the buffer's size plus one delivery is held.
@@ -53,13 +53,14 @@ _TAKE_OVER_WAIT_S = 1.0
 LINGER_S = 0.035
 """How long a 401 waits for others to share its delivery: short enough that it still reaches
 the popup well within 50 ms."""
-BUSY_PER_S = 20.0
-"""Up to about this many 401s a second, each waits `linger_s` at most. Beyond it, a delivery waits
-longer in proportion, up to `_MAX_STRETCH` times: each delivery costs both processes a
-wake-up, a message and a transaction whatever it carries, and the service's code runs cold
-for its first 401. At 50 401s a second a delivery waits 88 ms, carries about five 401s instead
-of two, and the service spends half the CPU (docs/performance.md); the popup's count still
-changes faster than a person reads it."""
+BUSY_PER_S = 25.0
+"""Up to this many 401s a second, each waits `linger_s` at most: the 20 a second at which the
+popup must hear of each within 50 ms, with room for a real stream's unevenness. Beyond it, a
+delivery waits longer in proportion, up to `_MAX_STRETCH` times: each delivery costs both
+processes a wake-up, a message and a transaction whatever it carries, and the service's code
+runs cold for its first 401. At 50 401s a second a delivery waits 70 ms and carries about four
+401s instead of two: the service spends a third less CPU, and the popup's count still changes
+faster than a person reads it (docs/performance.md)."""
 _MAX_STRETCH = 3.0
 _RATE_TAU_S = 1.0
 """Time constant of the moving estimate of the 401 rate: a burst counts within a few 401s and
