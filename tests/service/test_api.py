@@ -266,6 +266,30 @@ async def test_a_batch_is_stored_together_and_one_bad_exchange_costs_only_itself
     assert stats["store"]["bytes"] > 0 and stats["store"]["keep"] > 0
 
 
+async def test_a_batch_refused_in_two_places_answers_each_in_order(client, monkeypatch):
+    """A batch is validated and diagnosed whole, then packed whole: an exchange refused at
+    packing (one that cannot be serialized) and one refused at validation are both answered,
+    in the batch's order, and every other exchange is stored."""
+    from pydantic_core import PydanticSerializationError
+
+    from companion.service.store import Store
+
+    pack = Store.pack
+
+    def fussy(self, event):
+        if event.exchange is not None and event.exchange.flow_id == "unpackable":
+            raise PydanticSerializationError("cannot serialize")
+        return pack(self, event)
+
+    monkeypatch.setattr(Store, "pack", fussy)
+    batch = [exchange(flow_id="c0"), exchange(flow_id="unpackable"), exchange(flow_id="c2"), {"flow_id": "broken"}, exchange(flow_id="c4")]
+    answer = await (await client.post("/api/ingest", json=batch, headers=AUTH)).json()
+    assert (answer["stored"], [r["index"] for r in answer["refused"]]) == (3, [1, 3])
+    assert "cannot be stored" in answer["refused"][0]["message"]
+    listed = await (await client.get("/api/events", headers=AUTH)).json()
+    assert sorted(e["exchange"]["flow_id"] for e in listed["events"]) == ["c0", "c2", "c4"]
+
+
 async def test_a_batch_over_the_limit_is_refused_whole_and_counted(client):
     from companion.service.pipeline import MAX_BATCH
 
