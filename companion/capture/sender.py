@@ -276,7 +276,7 @@ class Sender:
             # capacity nor is dropped (it would be delivered all the same, and counted twice).
             in_flight = min(self._in_flight, len(self._buffer))
             now = time.monotonic()
-            self._rate = self._rate * math.exp((self._rate_at - now) / _RATE_TAU_S) + 1 / _RATE_TAU_S
+            self._rate = self._rate_as_of(now) + 1 / _RATE_TAU_S
             self._rate_at = now
             if len(self._buffer) == in_flight:
                 self._waiting_since = now
@@ -305,8 +305,11 @@ class Sender:
     def linger(self) -> float:
         """How long the delivery now forming waits for company: `linger_s`, stretched while
         401s come faster than `BUSY_PER_S` a second."""
-        rate = self._rate * math.exp((self._rate_at - time.monotonic()) / _RATE_TAU_S)
-        return self._linger_s * min(_MAX_STRETCH, max(1.0, rate / BUSY_PER_S))
+        return self._linger_s * min(_MAX_STRETCH, max(1.0, self._rate_as_of(time.monotonic()) / BUSY_PER_S))
+
+    def _rate_as_of(self, now: float) -> float:
+        """401s a second lately: the estimate of the last submit, decayed until `now`."""
+        return self._rate * math.exp((self._rate_at - now) / _RATE_TAU_S)
 
     def _on_loop(self) -> bool:
         return self._loop is not None and threading.get_ident() == self._loop_thread
