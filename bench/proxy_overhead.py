@@ -20,9 +20,9 @@ addon costs mitmproxy: the floor); with the companion's addon feeding a running
 `companion serve`; with the addon and the service down (captures wait in the bounded buffer
 and are dropped); with the addon feeding a service that keeps nothing (it reads each
 delivery on the same socket and answers it, without validating, diagnosing or storing: what
-capturing and delivering cost before the service does any of its work). Three mixes of responses: all 200; a share of 401s; the same share of
-401s with a third of the 200s setting cookies (real browsing has many). Nothing leaves
-127.0.0.1.
+capturing and delivering cost before the service does any of its work). Three mixes of
+responses: all 200; a share of 401s; the same share of 401s with a third of the 200s setting
+cookies (real browsing has many). Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
