@@ -319,7 +319,7 @@ def classify(name: str) -> str | None:
     the chat widget, ajs_user_id Segment's analytics ID, __stripe_sid a fraud signal, csrftoken a
     CSRF token. Names such as _dd_s (Datadog RUM) need no exception: they contain no such word.
     """
-    return _classified(name) if len(name) <= _MAX_REMEMBERED_NAME else _classify(name, _TABLE)
+    return _classified(name) if len(name) <= _MAX_REMEMBERED_NAME else _classified.__wrapped__(name)
 
 
 # A name's answers depend on the name alone; a site sends the same few names on every request,
@@ -343,6 +343,4 @@ def is_session_like(name: str) -> bool:
     Deliberately generous ("user_pref" counts: "user" may hold an identity); the documented
     vendor exceptions ("_hjSession_1", "intercom-session-x") are not session-like.
     """
-    if len(name) <= _MAX_REMEMBERED_NAME:
-        return _session_like(name)
-    return classify(name) is None and _could_be_sign_in(name)
+    return _session_like(name) if len(name) <= _MAX_REMEMBERED_NAME else _session_like.__wrapped__(name)
