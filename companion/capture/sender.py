@@ -10,8 +10,8 @@ handover of the interpreter at every step (5 % of the proxy's CPU at 5 % 401s, m
 of its own on a daemon thread. A delivery leaves when the oldest 401 in it has
 waited `linger_s`: 401s come in bursts (a page's calls fail together) and streams (a retry
 loop), and those that come together share one request of both processes, not one each. While
-401s come faster than `BUSY_PER_S` a second, a delivery waits longer, in proportion (at most
-three times as long): more of them share each delivery. When the service is down or slow, exchanges
+401s come faster than `BUSY_PER_S` a second, a delivery waits longer, with the square of the
+rate (at most six times as long): more of them share each delivery. When the service is down or slow, exchanges
 wait in the buffer, the oldest are dropped past its size (and counted, and reported to the
 service with the next delivery), and the proxy goes on proxying. The delivery under way is
 never dropped: at most the buffer's size plus one delivery is held.
@@ -56,12 +56,12 @@ the popup well within 50 ms."""
 BUSY_PER_S = 25.0
 """Up to this many 401s a second, each waits `linger_s` at most: the 20 a second at which the
 popup must hear of each within 50 ms, with room for a real stream's unevenness. Beyond it, a
-delivery waits longer in proportion, up to `_MAX_STRETCH` times: each delivery costs both
-processes a wake-up, a message and a transaction whatever it carries, and the service's code
-runs cold for its first 401. At 50 401s a second a delivery waits 70 ms and carries about four
-401s instead of two: the service spends a third less CPU, and the popup's count still changes
-faster than a person reads it (docs/performance.md)."""
-_MAX_STRETCH = 3.0
+delivery waits longer with the square of the rate, up to `_MAX_STRETCH` times: each delivery
+costs both processes a wake-up, a message and a transaction whatever it carries, and the code
+of both runs cold for its first 401. At 50 401s a second a delivery waits 140 ms and carries
+about seven 401s instead of two: the service spends half the CPU, and the popup's count
+still changes faster than a person reads it (docs/performance.md)."""
+_MAX_STRETCH = 6.0
 _RATE_TAU_S = 1.0
 """Time constant of the moving estimate of the 401 rate: a burst counts within a few 401s and
 is forgotten within seconds of its end."""
@@ -304,8 +304,9 @@ class Sender:
 
     def linger(self) -> float:
         """How long the delivery now forming waits for company: `linger_s`, stretched while
-        401s come faster than `BUSY_PER_S` a second."""
-        return self._linger_s * min(_MAX_STRETCH, max(1.0, self._rate_as_of(time.monotonic()) / BUSY_PER_S))
+        401s come faster than `BUSY_PER_S` a second (twice as fast: four times as long)."""
+        busy = self._rate_as_of(time.monotonic()) / BUSY_PER_S
+        return self._linger_s * min(_MAX_STRETCH, max(1.0, busy * busy))
 
     def _rate_as_of(self, now: float) -> float:
         """401s a second lately: the estimate of the last submit, decayed until `now`."""
