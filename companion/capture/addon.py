@@ -11,6 +11,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -18,12 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from mitmproxy import ctx, exceptions, http
 
 from companion.capture.credentials import scheme_of
-from companion.capture.exchange import (
-    build_exchange,
-    credential_fingerprint,
-    set_cookies_of,
-    site_host,
-)
+from companion.capture.exchange import Taken, finish, set_cookies_of, site_host, take
 from companion.capture.memory import SiteMemory
 from companion.capture.redact import redact_url
 from companion.capture.sender import Sender
@@ -36,6 +32,9 @@ log = logging.getLogger(__name__)
 
 CAPTURED = frozenset({401, 407})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# A 401 whose headers and body (as far as it is read) hold more than this is built in the
+# hook, not held until its delivery leaves.
+_MAX_WAITING_BYTES = 64 * 1024
 
 
 def _has_header(headers: http.Headers, name: bytes) -> bool:
@@ -126,21 +125,44 @@ class Companion:
         if self.sender is None or self._is_own_api(flow):
             return
         try:
-            exchange = self.capture(flow)
+            taken, context = self._take(flow)
         except Exception:
             log.exception("401 Companion: could not capture %s %s", flow.request.method, flow.request.pretty_host)
             return
-        self.sender.submit(exchange)
+        if taken.size > _MAX_WAITING_BYTES:
+            exchange = self._finish(taken, context)  # a flow this large is not held: built now
+            if exchange is not None:
+                self.sender.submit(exchange)
+            return
+        self.sender.submit(partial(self._finish, taken, context))
 
     def capture(self, flow: http.HTTPFlow) -> dict[str, Any]:
         """The redacted exchange of a 401/407 flow with what the memory knows of its site;
-        the memory then learns from it (the cookies it set, one more 401 of this request)."""
-        exchange = build_exchange(flow, key=self._key)
-        exchange["context"] = self.memory.context(
-            exchange["host"], exchange["method"], exchange["url"], credential_fingerprint(exchange)
-        )
+        the memory then learns from it (the cookies it set, one more 401 of this request).
+        The hook does the same in two steps: what the memory needs at once, and the exchange
+        built when its delivery leaves."""
+        taken, context = self._take(flow)
+        exchange = finish(taken, key=self._key)
+        exchange["context"] = context
+        return exchange
+
+    def _take(self, flow: http.HTTPFlow) -> tuple[Taken, dict[str, Any]]:
+        """What the exchange is built from later, and the site's context as of now."""
+        taken = take(flow, key=self._key)
+        context = self.memory.context(taken.host, taken.method, taken.url, taken.fingerprint)
         # The cookies this very response set are remembered after the context is taken.
-        self._remember_cookies(exchange["host"], exchange["path"], exchange["response"]["set_cookies"], _received(flow))
+        path = taken.full_path.partition("?")[0]
+        self._remember_cookies(taken.host, lambda: redact_url(path), taken.set_cookies, taken.received)
+        return taken, context
+
+    def _finish(self, taken: Taken, context: dict[str, Any]) -> dict[str, Any] | None:
+        """The exchange of a 401 the hook took, with its context; None (logged) if it cannot be built."""
+        try:
+            exchange = finish(taken, key=self._key)
+        except Exception:
+            log.exception("401 Companion: could not capture %s %s", taken.method, taken.host)
+            return None
+        exchange["context"] = context
         return exchange
 
     def _remember_cookies(

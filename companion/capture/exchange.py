@@ -12,6 +12,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -48,7 +49,16 @@ from companion.net.cookies import cookie_pairs
 from companion.net.dates import parse_http_date, utc_iso
 from companion.wire import MAX_EXCHANGE_BYTES, SCHEMA_VERSION
 
-__all__ = ["build_exchange", "credential_fingerprint", "initiator_of", "parse_set_cookies", "set_cookies_of"]
+__all__ = [
+    "Taken",
+    "build_exchange",
+    "credential_fingerprint",
+    "finish",
+    "initiator_of",
+    "parse_set_cookies",
+    "set_cookies_of",
+    "take",
+]
 # Opaque blobs in challenges (Negotiate/NTLM continuation tokens) are masked past this size.
 _BLOB = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2},?$")
 # Only this much of a (compressed) body is ever read: a 401's message is at its start.
@@ -221,10 +231,11 @@ class Fields:
 
     __slots__ = ("_by_name", "pairs")
 
-    def __init__(self, headers: http.Headers) -> None:
+    def __init__(self, headers: http.Headers | tuple[tuple[bytes, bytes], ...]) -> None:
         # What `headers.items(multi=True)` answers, decoded here without its generator.
+        fields = headers.fields if isinstance(headers, http.Headers) else headers
         self.pairs: list[tuple[str, str]] = [
-            (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape")) for name, value in headers.fields
+            (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape")) for name, value in fields
         ]
         self._by_name: dict[str, list[str]] = {}
         for name, value in self.pairs:
@@ -296,13 +307,13 @@ def _mask_challenge(line: str) -> str:
     return mask_tokens(" ".join(words))
 
 
-def _credentials(request: http.Request, key: bytes, headers: Fields) -> tuple[list[dict], list[dict]]:
+def _credentials(full_path: str, key: bytes, headers: Fields) -> tuple[list[dict], list[dict]]:
     creds = [describe_authorization(v, source="request.authorization", key=key) for v in headers.get_all("authorization")]
     proxy = [describe_authorization(v, source="request.proxy-authorization", key=key) for v in headers.get_all("proxy-authorization")]
     for name, value in headers.pairs:
         if name.lower() not in _OWN_HEADERS and _credential_header(name):
             creds.append(describe_api_key(value, source=f"request.header.{name.lower()}", key=key))
-    path, _, query = request.path.partition("?")
+    path, _, query = full_path.partition("?")
     if query:
         for name, value in parse_qsl(query, keep_blank_values=True):
             if name.lower() in API_KEY_QUERY_PARAMS:
@@ -315,12 +326,12 @@ def _credentials(request: http.Request, key: bytes, headers: Fields) -> tuple[li
     return creds, proxy
 
 
-def _body_error(response: http.Response, headers: Fields) -> dict | None:
-    raw = response.raw_content
+def _body_error(raw: bytes, headers: Fields) -> dict | None:
+    """The error a body's first bytes (at most `_MAX_RAW_BODY`, as sent) tell of."""
     if not raw:
         return None
     # Never get_content(): it decodes the whole body, and a compression bomb is a few KB.
-    body = decoded_prefix(raw[:_MAX_RAW_BODY], headers.get("content-encoding"), MAX_BODY_BYTES)
+    body = decoded_prefix(raw, headers.get("content-encoding"), MAX_BODY_BYTES)
     return extract_body_error(headers.get("content-type"), body)
 
 
@@ -332,20 +343,101 @@ def credential_fingerprint(exchange: dict[str, Any]) -> str:
     return first.get("fingerprint", "")
 
 
-def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
-    """The redacted exchange of a flow that has a response; a JSON-ready `Exchange` dict
-    without its `context` (what the addon remembers of the site)."""
+@dataclass(slots=True)
+class Taken:
+    """What the response hook takes of a 401 flow: what the addon's memory needs at once (the
+    site, the redacted URL, the credentials, the cookies the response set), and the rest as
+    values that nothing changes afterwards (header fields, the body's first bytes). The
+    exchange is built from it later (`finish`): the 401s of one delivery are then built one
+    after another, their code warm, not each amid the proxy's other work; and an addon that
+    edits the flow after this one changes nothing of what was captured."""
+
+    flow_id: str
+    taken_at: float
+    received: float
+    started: float | None
+    method: str
+    scheme: str
+    host: str
+    port: int
+    full_path: str
+    url: str
+    http_version: str
+    status: int
+    reason: str
+    sent: Fields
+    answered: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    """The body's first bytes as sent (at most `_MAX_RAW_BODY`)."""
+    body_length: int
+    credentials: list[dict]
+    proxy_credentials: list[dict]
+    set_cookies: list[dict[str, Any]]
+    set_cookie_cuts: list[str]
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of the first credential (site or proxy), or "" (see `credential_fingerprint`)."""
+        first = (self.credentials or self.proxy_credentials or [{}])[0]
+        return first.get("fingerprint", "")
+
+    @property
+    def size(self) -> int:
+        """Bytes it holds of the flow, roughly: what waiting to be built keeps in memory."""
+        return len(self.body) + sum(len(name) + len(value) for name, value in self.answered) + sum(
+            len(name) + len(value) for name, value in self.sent.pairs
+        )
+
+
+def take(flow: http.HTTPFlow, *, key: bytes) -> Taken:
+    """What the hook must read of a flow with a response, for `finish` to build its exchange."""
     request, response = flow.request, flow.response
     assert response is not None
     now = time.time()
     received = response.timestamp_end or response.timestamp_start or now
+    sent = Fields(request.headers)
+    full_path = request.path
+    credentials, proxy_credentials = _credentials(full_path, key, sent)
+    cuts: list[str] = []
+    raw = response.raw_content or b""
+    return Taken(
+        flow_id=flow.id,
+        taken_at=now,
+        received=received,
+        started=request.timestamp_start,
+        method=request.method,
+        scheme=request.scheme,
+        host=site_host(request),
+        port=request.port,
+        full_path=full_path,
+        url=redact_url(request.pretty_url),
+        http_version=request.http_version,
+        status=response.status_code,
+        reason=response.reason or "",
+        sent=sent,
+        answered=response.headers.fields,
+        body=raw[:_MAX_RAW_BODY],
+        body_length=len(raw),
+        credentials=credentials,
+        proxy_credentials=proxy_credentials,
+        set_cookies=set_cookies_of(response, received, cuts),
+        set_cookie_cuts=cuts,
+    )
 
+
+def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
+    """The redacted exchange of a flow that has a response; a JSON-ready `Exchange` dict
+    without its `context` (what the addon remembers of the site)."""
+    return finish(take(flow, key=key), key=key)
+
+
+def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
+    """The redacted exchange of what the hook took of a flow (see `build_exchange`)."""
     truncated: list[str] = []
-    sent, answered = Fields(request.headers), Fields(response.headers)
-    secrets = request_secrets(request, sent)
-    credentials, proxy_credentials = _credentials(request, key, sent)
-    credentials = _bounded(credentials, MAX_CREDENTIALS, "request.credentials", truncated)
-    proxy_credentials = _bounded(proxy_credentials, MAX_CREDENTIALS, "request.proxy_credentials", truncated)
+    sent, answered = taken.sent, Fields(taken.answered)
+    secrets = request_secrets(taken.full_path, sent)
+    credentials = _bounded(taken.credentials, MAX_CREDENTIALS, "request.credentials", truncated)
+    proxy_credentials = _bounded(taken.proxy_credentials, MAX_CREDENTIALS, "request.proxy_credentials", truncated)
     sent_cookies: list[dict] = []
     cookie_lines = sent.get_all("cookie")
     for line in cookie_lines:
@@ -355,27 +447,26 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
                 cookie["jwt"] = claims  # a token kept in a cookie: its times are evidence
             sent_cookies.append(cookie)
     sent_cookies = _bounded(sent_cookies, MAX_COOKIES, "request.cookies", truncated)
+    truncated += taken.set_cookie_cuts
 
     origin = sent.get("origin")
     referer = sent.get("referer")
     date_raw = answered.get("date")
     date = parse_http_date(date_raw)
-    set_cookies = set_cookies_of(response, received, truncated, answered)
 
-    url = redact_url(request.pretty_url)
     exchange: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "flow_id": flow.id,
-        "time": utc_iso(request.timestamp_start or now),
-        "method": request.method,
-        "url": url,
-        "scheme": request.scheme,
-        "host": site_host(request),
-        "port": request.port,
-        "path": redact_url(request.path.partition("?")[0]),
-        "http_version": request.http_version,
-        "status": response.status_code,
-        "reason": _masked("text", response.reason or "", mask_tokens, secrets),
+        "flow_id": taken.flow_id,
+        "time": utc_iso(taken.started or taken.taken_at),
+        "method": taken.method,
+        "url": taken.url,
+        "scheme": taken.scheme,
+        "host": taken.host,
+        "port": taken.port,
+        "path": redact_url(taken.full_path.partition("?")[0]),
+        "http_version": taken.http_version,
+        "status": taken.status,
+        "reason": _masked("text", taken.reason, mask_tokens, secrets),
         "initiator": initiator_of(origin, referer),
         "request": {
             "headers": _headers(sent, "request.headers", truncated, secrets),
@@ -402,13 +493,13 @@ def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
                 _masked("challenge", _short(v), _mask_challenge, secrets)
                 for v in _bounded(answered.get_all("proxy-authenticate"), MAX_CHALLENGES, "response.proxy_authenticate", truncated)
             ],
-            "set_cookies": set_cookies,
+            "set_cookies": taken.set_cookies,
             "date": date.isoformat() if date else None,
             "date_raw": _short_or_none(date_raw),
-            "received": utc_iso(received),
+            "received": utc_iso(taken.received),
             "content_type": _short_or_none(answered.get("content-type")),
-            "body_length": len(response.raw_content or b""),
-            "body_error": _body_error(response, answered),
+            "body_length": taken.body_length,
+            "body_error": _body_error(taken.body, answered),
         },
     }
     exchange["truncated"] = truncated
@@ -447,11 +538,12 @@ _MIN_ECHO = 6
 _MAX_SECRETS = 64
 
 
-def request_secrets(request: http.Request, headers: Fields | None = None) -> list[str]:
-    """The secret values the request carried, longest first: credentials (and the parts of a
-    Basic pair), cookie values, credential headers, secret query values, keys in the path."""
+def request_secrets(full_path: str, headers: Fields) -> list[str]:
+    """The secret values a request (its path with the query, its headers) carried, longest
+    first: credentials (and the parts of a Basic pair), cookie values, credential headers,
+    secret query values, keys in the path."""
     found: list[str] = []
-    for name, value in (headers or Fields(request.headers)).pairs:
+    for name, value in headers.pairs:
         lowered = name.lower()
         if lowered in {"authorization", "proxy-authorization"}:
             scheme = scheme_of(value)
@@ -470,7 +562,7 @@ def request_secrets(request: http.Request, headers: Fields | None = None) -> lis
             found += [v for _, v in cookie_pairs(value)]
         elif _credential_header(name) or not _keeps_words(name):
             found.append(value.strip())  # a vendor's own header: a secret unless shown otherwise
-    path, _, query = request.path.partition("?")
+    path, _, query = full_path.partition("?")
     found += [v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in API_KEY_QUERY_PARAMS or _secret_name(n)]
     found += [segment for segment in path.split("/") if key_prefix(segment) or looks_like_jwt(segment) or is_token_like(segment)]
     unique = {secret for secret in found if len(secret) >= _MIN_ECHO}

@@ -280,12 +280,17 @@ def _unquote(text: str) -> str:
 # are, without the parse below.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9._~/-]{0,256}")
 _PLAIN_SEGMENT_MAX = 12
+# The same behind a plain origin (`https://api.example.com:8443/v1/me`): no userinfo, no
+# query, no fragment, segments too short for a token. The full redaction leaves it as it is.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]{0,12}){0,32}")
 
 
 def redact_url(url: str) -> str:
     """The URL without userinfo, with secret query and fragment values and token-like path
     segments masked. Parameter names and order are kept: they tell a person which parameter
     the site expected."""
+    if _PLAIN_URL.fullmatch(url):
+        return url
     if _PLAIN_PATH.fullmatch(url) and not url.startswith("//") and all(len(s) <= _PLAIN_SEGMENT_MAX for s in url.split("/")):
         return url
     url = _capped(scrub(url))

@@ -62,6 +62,12 @@ of both runs cold for its first 401. At 50 401s a second a delivery waits 140 ms
 about seven 401s instead of two: the service spends half the CPU, and the popup's count
 still changes faster than a person reads it (docs/performance.md)."""
 _MAX_STRETCH = 6.0
+_MAX_UNBUILT = 32
+"""At most this many captures wait unbuilt (each holds a few of its flow's values); past it,
+`submit` builds the capture at once: a service that is down or slow makes them pile up."""
+Deferred = Callable[[], dict[str, Any] | None]
+"""A capture built when its delivery forms: its exchange, or None when it cannot be built
+(the builder says why)."""
 _RATE_TAU_S = 1.0
 """Time constant of the moving estimate of the 401 rate: a burst counts within a few 401s and
 is forgotten within seconds of its end."""
@@ -237,7 +243,9 @@ class Sender:
         self._rate = 0.0
         """401s a second lately: each submit adds 1/τ to what the past decayed to (τ: `_RATE_TAU_S`)."""
         self._rate_at = float("-inf")
-        self._buffer: deque[dict[str, Any]] = deque()
+        self._buffer: deque[dict[str, Any] | Deferred] = deque()
+        self._unbuilt = 0
+        """How many of the buffer's items are still to be built."""
         self._capacity = capacity
         self._lock = threading.Condition()
         """Guards the buffer and the counts: `submit` may come from any thread; `flush` waits on it."""
@@ -269,8 +277,15 @@ class Sender:
 
     # --- any thread ----------------------------------------------------------------------
 
-    def submit(self, exchange: dict[str, Any]) -> None:
-        """Queue one exchange; never blocks beyond a lock held for a few instructions."""
+    def submit(self, exchange: dict[str, Any] | Deferred) -> None:
+        """Queue one exchange, or a function that builds it when its delivery forms (the 401s
+        of one delivery are then built together, their code warm); never blocks beyond a lock
+        held for a few instructions."""
+        if callable(exchange) and self._unbuilt >= _MAX_UNBUILT:
+            built = exchange()
+            if built is None:
+                return
+            exchange = built
         with self._lock:
             # The item being posted is no longer waiting: it neither counts against the
             # capacity nor is dropped (it would be delivered all the same, and counted twice).
@@ -281,13 +296,19 @@ class Sender:
             if len(self._buffer) == in_flight:
                 self._waiting_since = now
             if len(self._buffer) - in_flight >= self._capacity:
-                del self._buffer[in_flight]
-                self.stats.dropped_overflow += 1
+                self._drop(in_flight)
             self._buffer.append(exchange)
+            self._unbuilt += callable(exchange)
             waiting = self.stats.waiting = len(self._buffer)
         # Only a wake-up the task waits for: the first of a delivery, or a full batch.
         if waiting == 1 or waiting - in_flight >= _BATCH:
             self._call(self._wake.set)
+
+    def _drop(self, index: int) -> None:
+        """Drop the item at `index` of the buffer for want of room (the lock held)."""
+        self._unbuilt -= callable(self._buffer[index])
+        del self._buffer[index]
+        self.stats.dropped_overflow += 1
 
     def _call(self, fn: Callable[[], object]) -> None:
         """Run `fn` on the sender's loop: at once from the loop's own thread, else handed over."""
@@ -325,14 +346,14 @@ class Sender:
             under_way = min(old._in_flight, len(old._buffer))
             waiting = list(itertools.islice(old._buffer, under_way, None))
             for _ in waiting:
-                old._buffer.pop()
+                old._unbuilt -= callable(old._buffer.pop())
             old.stats.waiting = len(old._buffer)
             old._successor = self
         old._ask_to_stop()
         for item in waiting:
             self.submit(item)
 
-    def _take_back(self, items: list[dict[str, Any]]) -> None:
+    def _take_back(self, items: list[dict[str, Any] | Deferred]) -> None:
         """Items an earlier sender failed to deliver: oldest, so first in line (with this one's
         own successor, if it was taken over in turn)."""
         with self._lock:
@@ -344,9 +365,9 @@ class Sender:
             in_flight = min(self._in_flight, len(self._buffer))
             for offset, item in enumerate(items):  # behind what this one has under way itself
                 self._buffer.insert(in_flight + offset, item)
+                self._unbuilt += callable(item)
             while len(self._buffer) - in_flight > self._capacity:
-                del self._buffer[in_flight]
-                self.stats.dropped_overflow += 1
+                self._drop(in_flight)
             self.stats.waiting = len(self._buffer)
             self._waiting_since = min(self._waiting_since, time.monotonic()) if self._buffer else self._waiting_since
         self._call(self._wake.set)
@@ -455,10 +476,13 @@ class Sender:
             with self._lock:
                 # Everything waiting goes in one delivery (up to a batch): a burst of 401s
                 # costs the service a few requests and transactions, not one each.
-                batch = list(itertools.islice(self._buffer, _BATCH))
-                self._in_flight = len(batch)
-            if not batch:
+                head = list(itertools.islice(self._buffer, _BATCH))
+                self._in_flight = len(head)
+            if not head:
                 continue  # taken over while it lingered: nothing of its own left
+            batch = self._built(head)
+            if not batch:
+                continue  # none could be built: each was logged
             try:
                 body, taken = _encoded(batch)
             except (TypeError, ValueError):  # a capture that is no JSON (a bug): it alone is dropped
@@ -493,6 +517,7 @@ class Sender:
                 handed = list(self._buffer) if successor is not None else []
                 if successor is not None:
                     self._buffer.clear()
+                    self._unbuilt = 0
                     self.stats.waiting = 0
                 self._lock.notify_all()
             if successor is not None:
@@ -510,6 +535,23 @@ class Sender:
                 backoff = min(backoff * 2, _BACKOFF_MAX_S)
             else:
                 backoff = _BACKOFF_MIN_S
+
+    def _built(self, batch: list[dict[str, Any] | Deferred]) -> list[dict[str, Any]]:
+        """The delivery at the head of the buffer with its captures built, one after another,
+        and put back in their places (a delivery retried later sends them as built); those
+        that could not be built leave the buffer."""
+        if not self._unbuilt:
+            return cast(list[dict[str, Any]], batch)
+        built = [item() if callable(item) else item for item in batch]
+        kept = [item for item in built if item is not None]
+        with self._lock:  # nothing else moves the items under way: they stay at the head
+            self._unbuilt -= sum(callable(item) for item in batch)
+            for _ in batch:
+                self._buffer.popleft()
+            self._buffer.extendleft(reversed(kept))
+            self._in_flight = len(kept)
+            self.stats.waiting = len(self._buffer)
+        return kept
 
     async def _deliver(self, batch: list[dict[str, Any]], body: bytes) -> tuple[str, int]:
         """Post one delivery; its outcome (`sent` or `retry`) and how many the service refused."""

@@ -193,6 +193,32 @@ def test_remembers_cookies_of_normal_responses(ingest, data_dir):
     assert SESSION_VALUE not in json.dumps(ingest.received)
 
 
+def test_a_401_is_delivered_as_it_was_when_its_hook_ran(ingest, data_dir):
+    """The exchange is built when its delivery leaves, from what the hook took: an addon that
+    edits the flow afterwards, and cookies that later responses set, change nothing of it."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.sender._linger_s = 0.5  # the delivery leaves well after the edits below
+        flow = flow_with(
+            401, {"Authorization": "Bearer first-token-123"},
+            [("WWW-Authenticate", 'Bearer error="invalid_token"'), ("Content-Type", "application/json")],
+            body=b'{"error": "invalid_token", "error_description": "The access token expired"}',
+        )  # fmt: skip
+        addon.response(flow)
+        flow.request.headers["Authorization"] = "Bearer edited-token-456"
+        flow.response.headers["WWW-Authenticate"] = 'Basic realm="edited"'
+        flow.response.content = b'{"error": "edited"}'
+        addon.response(flow_with(200, resp_headers=[("Set-Cookie", "later=1; Path=/")]))
+        assert ingest.received == []
+        assert addon.sender.flush()
+    [exchange] = ingest.received
+    assert exchange["response"]["www_authenticate"] == ['Bearer error="invalid_token"']
+    assert exchange["response"]["body_error"]["message"] == "The access token expired"
+    assert exchange["request"]["credentials"][0]["length"] == len("first-token-123")
+    assert exchange["context"]["cookies_set_earlier"] == []
+
+
 def test_each_exchange_is_posted_exactly_once(ingest, data_dir):
     """On one kept-alive connection with multi-KB answers, N captures arrive once each, in
     order: no retries, no duplicates (several may share a post: a batch)."""

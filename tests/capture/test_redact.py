@@ -218,19 +218,22 @@ def test_secret_sounding_pairs_in_text_lose_their_values(text, kept, gone):
 _PATHISH = st.lists(st.sampled_from([*"aZ09._~-/?#=&%:@ eyJ", "eyJhbGciOiJIUzI1NiJ9", "AbC123xYz789QwE456rTy", "//", "abcdefghijkl"]), max_size=30).map("".join)
 
 
-@settings(max_examples=400)
-@given(url=st.one_of(_PATHISH, _PATHISH.map(lambda p: "/" + p)))
+_ORIGINS = st.sampled_from(["", "http://", "https://", "HTTP://", "https://a.example", "http://127.0.0.1:8080", "https://u:p@h", "https://h:"])
+
+
+@settings(max_examples=600)
+@given(url=st.one_of(_PATHISH, _PATHISH.map(lambda p: "/" + p), st.tuples(_ORIGINS, _PATHISH).map("/".join)))
 def test_a_plain_path_goes_as_it_is_exactly_as_the_full_redaction_leaves_it(url):
-    """Plain paths of short segments skip the parse: whatever the input, the quick answer is the
-    full redaction's answer."""
+    """Plain paths and URLs of short segments skip the parse: whatever the input, the quick
+    answer is the full redaction's answer."""
     import re
 
     from companion.capture import redact
 
     quick = redact_url(url)
-    plain = redact._PLAIN_PATH
-    redact._PLAIN_PATH = re.compile(r"(?!)")  # never matches: the full redaction
+    plain = redact._PLAIN_PATH, redact._PLAIN_URL
+    redact._PLAIN_PATH = redact._PLAIN_URL = re.compile(r"(?!)")  # never matches: the full redaction
     try:
         assert quick == redact_url(url)
     finally:
-        redact._PLAIN_PATH = plain
+        redact._PLAIN_PATH, redact._PLAIN_URL = plain

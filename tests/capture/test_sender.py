@@ -696,3 +696,43 @@ def test_a_service_failure_while_reposting_one_by_one_is_retried_not_counted_sen
     # Both arrive (the one that went alone may go again: the service stores a flow once).
     assert {x["flow_id"] for x in ingest.received} == {"flow-0", "flow-1"}
     assert (sender.stats.sent, sender.stats.rejected) == (2, 0)
+
+
+# --- captures built when their delivery forms ----------------------------------------------
+
+
+def test_captures_handed_over_unbuilt_arrive_built_in_order(ingest, make_sender):
+    """The addon hands the sender functions that build each exchange: the 401s of a delivery
+    are built together when it leaves. One that cannot be built costs only itself."""
+    built: list[int] = []
+
+    def capture(n: int):
+        def build():
+            built.append(n)
+            return None if n == 2 else item(n)
+
+        return build
+
+    sender = make_sender(ingest.url)
+    for n in range(5):
+        sender.submit(capture(n))
+    assert built == []  # nothing is built in the hook
+    sender.start()
+    assert sender.flush(timeout=20)
+    assert built == [0, 1, 2, 3, 4]
+    assert ingest.received == [item(n) for n in (0, 1, 3, 4)]
+    assert sender.stats.sent == 4 and sender.stats.waiting == 0
+
+
+def test_while_the_service_is_down_few_captures_wait_unbuilt(ingest, make_sender):
+    """A capture waiting unbuilt holds some of its flow: while nothing is delivered, at most
+    32 wait so, the later ones are built as they come, and all arrive once it is back."""
+    sender = make_sender(ingest.url)  # not started yet: as good as a service that is down
+    for n in range(100):
+        sender.submit(lambda n=n: item(n))
+    waiting = list(sender._buffer)
+    assert sum(callable(each) for each in waiting) == 32
+    assert [each for each in waiting if not callable(each)] == [item(n) for n in range(32, 100)]
+    sender.start()
+    assert sender.flush(timeout=20)
+    assert ingest.received == [item(n) for n in range(100)]
