@@ -1,8 +1,14 @@
 """The mitmproxy addon: capture every 401 and 407, redact it, hand it to the service.
 
-The response hook costs a comparison on every other response. A captured exchange is queued
-for the sender's task on mitmproxy's own loop; no flow ever waits on the service. Nothing here
-needs more than the standard library and mitmproxy, so it loads inside any mitmproxy 12 (a test blocks the rest).
+The response hook costs a comparison on every other response. For a 401 it reads the flow's
+values (`exchange.catch`) and queues them for the sender's task on mitmproxy's own loop; the
+exchange is built when its delivery leaves, with the other 401s of that delivery, one after
+another (the code warm, not cold amid the proxy's other work); no flow ever waits on the
+service. What the addon remembers of the sites (the memory) is read and written in the order
+the flows came all the same: while a 401 waits to be worked on, what later responses teach
+the memory waits in a journal behind it (bounded), and is replayed in order. Nothing here
+needs more than the standard library and mitmproxy, so it loads inside any mitmproxy 12 (a
+test blocks the rest).
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import threading
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -19,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 from mitmproxy import ctx, exceptions, http
 
 from companion.capture.credentials import scheme_of
-from companion.capture.exchange import Taken, finish, set_cookies_of, site_host, take
+from companion.capture.exchange import Caught, Taken, catch, finish, set_cookies_of, site_host, take
 from companion.capture.memory import SiteMemory
 from companion.capture.redact import redact_url
 from companion.capture.sender import Sender
@@ -35,6 +43,19 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # A 401 whose headers and body (as far as it is read) hold more than this is built in the
 # hook, not held until its delivery leaves.
 _MAX_WAITING_BYTES = 64 * 1024
+# Past this many operations waiting in the journal, the hook replays them at once.
+_MAX_JOURNAL = 256
+
+
+class _Pending:
+    """A 401 caught by the hook, waiting for its turn in the journal (`taken`, `context`)."""
+
+    __slots__ = ("caught", "context", "taken")
+
+    def __init__(self, caught: Caught) -> None:
+        self.caught = caught
+        self.taken: Taken | None = None
+        self.context: dict[str, Any] | None = None
 
 
 def _has_header(headers: http.Headers, name: bytes) -> bool:
@@ -58,6 +79,11 @@ class Companion:
         # and mean nothing to anyone holding an export.
         self._key = secrets.token_bytes(32)
         self.memory = SiteMemory()
+        self._journal: deque[Callable[[], None]] = deque()
+        """What the memory is still to learn and be asked, in the order the flows came."""
+        self._journal_lock = threading.Lock()
+        """Held while the journal changes or is replayed: a sender with a loop of its own
+        (outside mitmproxy) builds exchanges on its own thread."""
         self.sender: Sender | None = None
         self._data_dir: Path | None = None
 
@@ -125,44 +151,94 @@ class Companion:
         if self.sender is None or self._is_own_api(flow):
             return
         try:
-            taken, context = self._take(flow)
+            caught = catch(flow)
         except Exception:
             log.exception("401 Companion: could not capture %s %s", flow.request.method, flow.request.pretty_host)
             return
-        if taken.size > _MAX_WAITING_BYTES:
-            exchange = self._finish(taken, context)  # a flow this large is not held: built now
+        pending = _Pending(caught)
+        self._later(partial(self._take, pending))
+        if caught.size > _MAX_WAITING_BYTES:
+            exchange = self._finish(pending)  # a flow this large is not held: built now
             if exchange is not None:
                 self.sender.submit(exchange)
             return
-        self.sender.submit(partial(self._finish, taken, context))
+        self.sender.submit(partial(self._finish, pending))
 
     def capture(self, flow: http.HTTPFlow) -> dict[str, Any]:
         """The redacted exchange of a 401/407 flow with what the memory knows of its site;
         the memory then learns from it (the cookies it set, one more 401 of this request).
-        The hook does the same in two steps: what the memory needs at once, and the exchange
-        built when its delivery leaves."""
-        taken, context = self._take(flow)
-        exchange = finish(taken, key=self._key)
-        exchange["context"] = context
+        The hook does the same in three steps: catch, take in turn, finish for the delivery."""
+        self._replay()
+        pending = _Pending(catch(flow))
+        self._take(pending)
+        if pending.taken is None:
+            raise ValueError("the flow could not be captured (logged)")
+        exchange = finish(pending.taken, key=self._key)
+        exchange["context"] = pending.context
         return exchange
 
-    def _take(self, flow: http.HTTPFlow) -> tuple[Taken, dict[str, Any]]:
-        """What the exchange is built from later, and the site's context as of now."""
-        taken = take(flow, key=self._key)
-        context = self.memory.context(taken.host, taken.method, taken.url, taken.fingerprint)
-        # The cookies this very response set are remembered after the context is taken.
-        path = taken.full_path.partition("?")[0]
-        self._remember_cookies(taken.host, lambda: redact_url(path), taken.set_cookies, taken.received)
-        return taken, context
+    # --- the journal: the memory's operations, in the order the flows came ---------------
 
-    def _finish(self, taken: Taken, context: dict[str, Any]) -> dict[str, Any] | None:
-        """The exchange of a 401 the hook took, with its context; None (logged) if it cannot be built."""
+    def _later(self, operation: Callable[[], None]) -> None:
+        """Queue a 401's turn with the memory."""
+        with self._journal_lock:
+            self._queue_locked(operation)
+
+    def _note(self, operation: Callable[[], None]) -> None:
+        """What a normal response teaches the memory: now, unless a 401 is waiting for its
+        turn (it must see the memory as it was when it came): then behind it, in the journal."""
+        with self._journal_lock:
+            if self._journal:
+                self._queue_locked(operation)
+            else:
+                operation()
+
+    def _queue_locked(self, operation: Callable[[], None]) -> None:
+        """Into the journal; past `_MAX_JOURNAL` operations, everything is replayed now."""
+        self._journal.append(operation)
+        if len(self._journal) > _MAX_JOURNAL:
+            self._replay_locked()
+
+    def _replay(self) -> None:
+        with self._journal_lock:
+            self._replay_locked()
+
+    def _replay_locked(self) -> None:
+        journal = self._journal
+        while journal:
+            try:
+                journal.popleft()()
+            except Exception:
+                log.exception("401 Companion: could not remember a response")
+
+    def _take(self, pending: _Pending) -> None:
+        """A 401's turn: what the memory knows of its site as of now; then the memory learns
+        from it. Failures are logged (the exchange is then lost, never the proxy)."""
+        caught = pending.caught
         try:
-            exchange = finish(taken, key=self._key)
+            taken = take(caught, key=self._key)
+            pending.context = self.memory.context(taken.host, caught.method, taken.url, taken.fingerprint)
+            # The cookies this very response set are remembered after the context is taken.
+            path = caught.full_path.partition("?")[0]
+            self._remember_cookies(taken.host, lambda: redact_url(path), taken.set_cookies, caught.received)
         except Exception:
-            log.exception("401 Companion: could not capture %s %s", taken.method, taken.host)
+            log.exception("401 Companion: could not capture %s %s", caught.method, caught.host_name)
+            return
+        pending.taken = taken
+
+    def _finish(self, pending: _Pending) -> dict[str, Any] | None:
+        """The exchange of a 401 the hook caught, with its context (the journal replayed up
+        to it, and past it); None (logged) if it cannot be built."""
+        if pending.context is None:
+            self._replay()
+        if pending.taken is None:
             return None
-        exchange["context"] = context
+        try:
+            exchange = finish(pending.taken, key=self._key)
+        except Exception:
+            log.exception("401 Companion: could not capture %s %s", pending.caught.method, pending.caught.host_name)
+            return None
+        exchange["context"] = pending.context
         return exchange
 
     def _remember_cookies(
@@ -182,12 +258,14 @@ class Companion:
             if sets_cookies:
                 received = _received(flow)
                 request_path = flow.request.path
-                self._remember_cookies(
-                    host, lambda: redact_url(request_path.partition("?")[0]), set_cookies_of(flow.response, received), received
+                set_cookies = set_cookies_of(flow.response.headers.fields, received)
+                self._note(
+                    lambda: self._remember_cookies(host, lambda: redact_url(request_path.partition("?")[0]), set_cookies, received)
                 )
             auth = flow.request.headers.get("authorization") if authorized else None
             if auth:
-                self.memory.note_success(host, scheme_of(auth))
+                scheme = scheme_of(auth)
+                self._note(lambda: self.memory.note_success(host, scheme))
                 if flow.response.status_code in _REDIRECTS and "location" in flow.response.headers:
                     self._remember_redirect(flow, auth)
         except Exception:
@@ -206,7 +284,8 @@ class Companion:
             "scheme": scheme_of(auth),
             "cross_origin": (source.scheme, source.netloc) != (dest.scheme, dest.netloc),
         }
-        self.memory.note_redirect(redact_url(target), facts, _received(flow))
+        target_url, received = redact_url(target), _received(flow)
+        self._note(lambda: self.memory.note_redirect(target_url, facts, received))
 
     def done(self) -> asyncio.Task[None] | None:
         """mitmproxy is shutting down, or unloading the script: what waits is delivered, for two

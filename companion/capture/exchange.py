@@ -50,8 +50,10 @@ from companion.net.dates import parse_http_date, utc_iso
 from companion.wire import MAX_EXCHANGE_BYTES, SCHEMA_VERSION
 
 __all__ = [
+    "Caught",
     "Taken",
     "build_exchange",
+    "catch",
     "credential_fingerprint",
     "finish",
     "initiator_of",
@@ -216,9 +218,13 @@ def site_host(request: http.Request) -> str:
     """`request.pretty_host`, lowered: the host the addon files a request under. Its parse of
     the Host header (mitmproxy's, with IDNA) is remembered per header value: a browser sends
     a few hosts many times over, and every normal response that sets a cookie asks."""
-    authority = request.host_header
+    return _site_host(request.host_header, request.host)
+
+
+def _site_host(authority: str | None, host: str) -> str:
+    """`site_host` of a request's Host header (or HTTP/2 authority) and its host."""
     if not authority:
-        return request.host.lower()
+        return host.lower()
     if len(authority) > 255:  # no real host: parsed each time, never remembered
         return url.parse_authority(authority, check=False)[0].lower()
     return _host_of_authority(authority)
@@ -231,7 +237,7 @@ class Fields:
 
     __slots__ = ("_by_name", "pairs")
 
-    def __init__(self, headers: http.Headers | tuple[tuple[bytes, bytes], ...]) -> None:
+    def __init__(self, headers: http.Headers | tuple[tuple[bytes, bytes], ...]) -> None:  # `Headers` or their fields
         # What `headers.items(multi=True)` answers, decoded here without its generator.
         fields = headers.fields if isinstance(headers, http.Headers) else headers
         self.pairs: list[tuple[str, str]] = [
@@ -249,19 +255,20 @@ class Fields:
         return ", ".join(values) if values else default
 
 
-def _values_named(headers: http.Headers, name: bytes) -> list[str]:
-    """`headers.get_all(name)` (`name` in lower case) by a scan of the raw fields: what
-    mitmproxy's lookup answers, for a fifth of its cost."""
+_RawFields = tuple[tuple[bytes, bytes], ...]
+
+
+def _values_named(fields: _RawFields, name: bytes) -> list[str]:
+    """`headers.get_all(name)` (`name` in lower case) of a message's `headers.fields`, by a
+    scan of them: what mitmproxy's lookup answers, for a fifth of its cost."""
     size = len(name)
-    return [value.decode("utf-8", "surrogateescape") for key, value in headers.fields if len(key) == size and key.lower() == name]
+    return [value.decode("utf-8", "surrogateescape") for key, value in fields if len(key) == size and key.lower() == name]
 
 
-def set_cookies_of(
-    response: http.Response, received: float, truncated: list[str] | None = None, fields: Fields | None = None
-) -> list[dict[str, Any]]:
-    """The response's Set-Cookie lines, bounded in number and length, then parsed: the one
-    way both a captured 401 and a remembered normal response read them."""
-    found = fields.get_all("set-cookie") if fields is not None else _values_named(response.headers, b"set-cookie")
+def set_cookies_of(fields: _RawFields, received: float, truncated: list[str] | None = None) -> list[dict[str, Any]]:
+    """The Set-Cookie lines of a response's `headers.fields`, bounded in number and length,
+    then parsed: the one way both a captured 401 and a remembered normal response read them."""
+    found = _values_named(fields, b"set-cookie")
     lines = _bounded(found, MAX_COOKIES, "response.set_cookies", truncated if truncated is not None else [])
     return parse_set_cookies([_short(line) for line in lines], received)
 
@@ -343,33 +350,79 @@ def credential_fingerprint(exchange: dict[str, Any]) -> str:
     return first.get("fingerprint", "")
 
 
-@dataclass(slots=True)
-class Taken:
-    """What the response hook takes of a 401 flow: what the addon's memory needs at once (the
-    site, the redacted URL, the credentials, the cookies the response set), and the rest as
-    values that nothing changes afterwards (header fields, the body's first bytes). The
-    exchange is built from it later (`finish`): the 401s of one delivery are then built one
-    after another, their code warm, not each amid the proxy's other work; and an addon that
-    edits the flow after this one changes nothing of what was captured."""
+@dataclass(slots=True, frozen=True)
+class Caught:
+    """What the response hook reads of a 401 flow, and nothing more: values that nothing
+    changes afterwards (the header fields, the body's first bytes), so that an addon that
+    edits the flow after this one changes nothing of what was captured. The rest of the work
+    waits for the 401's delivery: the 401s of a delivery are then worked on one after another,
+    their code warm, not each amid the proxy's other work."""
 
     flow_id: str
-    taken_at: float
+    caught_at: float
     received: float
     started: float | None
     method: str
     scheme: str
-    host: str
+    authority: str | None
+    """The Host header (or HTTP/2 authority), as `site_host` reads it."""
+    host_name: str
     port: int
     full_path: str
-    url: str
+    pretty_url: str
     http_version: str
     status: int
     reason: str
-    sent: Fields
-    answered: tuple[tuple[bytes, bytes], ...]
+    sent: _RawFields
+    answered: _RawFields
     body: bytes
     """The body's first bytes as sent (at most `_MAX_RAW_BODY`)."""
     body_length: int
+
+    @property
+    def size(self) -> int:
+        """Bytes it holds of the flow: what waiting for its delivery keeps in memory."""
+        return len(self.body) + sum(len(name) + len(value) for name, value in (*self.sent, *self.answered))
+
+
+def catch(flow: http.HTTPFlow) -> Caught:
+    """What the hook must read of a flow with a response (see `Caught`)."""
+    request, response = flow.request, flow.response
+    assert response is not None
+    now = time.time()
+    raw = response.raw_content or b""
+    return Caught(
+        flow_id=flow.id,
+        caught_at=now,
+        received=response.timestamp_end or response.timestamp_start or now,
+        started=request.timestamp_start,
+        method=request.method,
+        scheme=request.scheme,
+        authority=request.host_header,
+        host_name=request.host,
+        port=request.port,
+        full_path=request.path,
+        pretty_url=request.pretty_url,
+        http_version=request.http_version,
+        status=response.status_code,
+        reason=response.reason or "",
+        sent=request.headers.fields,
+        answered=response.headers.fields,
+        body=raw[:_MAX_RAW_BODY],
+        body_length=len(raw),
+    )
+
+
+@dataclass(slots=True)
+class Taken:
+    """What the addon's memory needs of a caught 401, read in the order the flows came (the
+    site, the redacted URL, the credentials, the cookies the response set); `finish` builds
+    the exchange from it."""
+
+    caught: Caught
+    host: str
+    url: str
+    sent: Fields
     credentials: list[dict]
     proxy_credentials: list[dict]
     set_cookies: list[dict[str, Any]]
@@ -381,46 +434,19 @@ class Taken:
         first = (self.credentials or self.proxy_credentials or [{}])[0]
         return first.get("fingerprint", "")
 
-    @property
-    def size(self) -> int:
-        """Bytes it holds of the flow, roughly: what waiting to be built keeps in memory."""
-        return len(self.body) + sum(len(name) + len(value) for name, value in self.answered) + sum(
-            len(name) + len(value) for name, value in self.sent.pairs
-        )
 
-
-def take(flow: http.HTTPFlow, *, key: bytes) -> Taken:
-    """What the hook must read of a flow with a response, for `finish` to build its exchange."""
-    request, response = flow.request, flow.response
-    assert response is not None
-    now = time.time()
-    received = response.timestamp_end or response.timestamp_start or now
-    sent = Fields(request.headers)
-    full_path = request.path
-    credentials, proxy_credentials = _credentials(full_path, key, sent)
+def take(caught: Caught, *, key: bytes) -> Taken:
+    sent = Fields(caught.sent)
+    credentials, proxy_credentials = _credentials(caught.full_path, key, sent)
     cuts: list[str] = []
-    raw = response.raw_content or b""
     return Taken(
-        flow_id=flow.id,
-        taken_at=now,
-        received=received,
-        started=request.timestamp_start,
-        method=request.method,
-        scheme=request.scheme,
-        host=site_host(request),
-        port=request.port,
-        full_path=full_path,
-        url=redact_url(request.pretty_url),
-        http_version=request.http_version,
-        status=response.status_code,
-        reason=response.reason or "",
+        caught=caught,
+        host=_site_host(caught.authority, caught.host_name),
+        url=redact_url(caught.pretty_url),
         sent=sent,
-        answered=response.headers.fields,
-        body=raw[:_MAX_RAW_BODY],
-        body_length=len(raw),
         credentials=credentials,
         proxy_credentials=proxy_credentials,
-        set_cookies=set_cookies_of(response, received, cuts),
+        set_cookies=set_cookies_of(caught.answered, caught.received, cuts),
         set_cookie_cuts=cuts,
     )
 
@@ -428,14 +454,15 @@ def take(flow: http.HTTPFlow, *, key: bytes) -> Taken:
 def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
     """The redacted exchange of a flow that has a response; a JSON-ready `Exchange` dict
     without its `context` (what the addon remembers of the site)."""
-    return finish(take(flow, key=key), key=key)
+    return finish(take(catch(flow), key=key), key=key)
 
 
 def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
     """The redacted exchange of what the hook took of a flow (see `build_exchange`)."""
+    caught = taken.caught
     truncated: list[str] = []
-    sent, answered = taken.sent, Fields(taken.answered)
-    secrets = request_secrets(taken.full_path, sent)
+    sent, answered = taken.sent, Fields(caught.answered)
+    secrets = request_secrets(caught.full_path, sent)
     credentials = _bounded(taken.credentials, MAX_CREDENTIALS, "request.credentials", truncated)
     proxy_credentials = _bounded(taken.proxy_credentials, MAX_CREDENTIALS, "request.proxy_credentials", truncated)
     sent_cookies: list[dict] = []
@@ -456,17 +483,17 @@ def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
 
     exchange: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "flow_id": taken.flow_id,
-        "time": utc_iso(taken.started or taken.taken_at),
-        "method": taken.method,
+        "flow_id": caught.flow_id,
+        "time": utc_iso(caught.started or caught.caught_at),
+        "method": caught.method,
         "url": taken.url,
-        "scheme": taken.scheme,
+        "scheme": caught.scheme,
         "host": taken.host,
-        "port": taken.port,
-        "path": redact_url(taken.full_path.partition("?")[0]),
-        "http_version": taken.http_version,
-        "status": taken.status,
-        "reason": _masked("text", taken.reason, mask_tokens, secrets),
+        "port": caught.port,
+        "path": redact_url(caught.full_path.partition("?")[0]),
+        "http_version": caught.http_version,
+        "status": caught.status,
+        "reason": _masked("text", caught.reason, mask_tokens, secrets),
         "initiator": initiator_of(origin, referer),
         "request": {
             "headers": _headers(sent, "request.headers", truncated, secrets),
@@ -496,10 +523,10 @@ def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
             "set_cookies": taken.set_cookies,
             "date": date.isoformat() if date else None,
             "date_raw": _short_or_none(date_raw),
-            "received": utc_iso(taken.received),
+            "received": utc_iso(caught.received),
             "content_type": _short_or_none(answered.get("content-type")),
-            "body_length": taken.body_length,
-            "body_error": _body_error(taken.body, answered),
+            "body_length": caught.body_length,
+            "body_error": _body_error(caught.body, answered),
         },
     }
     exchange["truncated"] = truncated

@@ -209,14 +209,38 @@ def test_a_401_is_delivered_as_it_was_when_its_hook_ran(ingest, data_dir):
         flow.request.headers["Authorization"] = "Bearer edited-token-456"
         flow.response.headers["WWW-Authenticate"] = 'Basic realm="edited"'
         flow.response.content = b'{"error": "edited"}'
-        addon.response(flow_with(200, resp_headers=[("Set-Cookie", "later=1; Path=/")]))
+        addon.response(flow_with(200, {"Authorization": "Bearer works-now-789"}, [("Set-Cookie", "later=1; Path=/")]))
+        addon.response(flow_with(401, {"Authorization": "Bearer first-token-123"}))
         assert ingest.received == []
         assert addon.sender.flush()
-    [exchange] = ingest.received
-    assert exchange["response"]["www_authenticate"] == ['Bearer error="invalid_token"']
-    assert exchange["response"]["body_error"]["message"] == "The access token expired"
-    assert exchange["request"]["credentials"][0]["length"] == len("first-token-123")
-    assert exchange["context"]["cookies_set_earlier"] == []
+    first, second = ingest.received
+    assert first["response"]["www_authenticate"] == ['Bearer error="invalid_token"']
+    assert first["response"]["body_error"]["message"] == "The access token expired"
+    assert first["request"]["credentials"][0]["length"] == len("first-token-123")
+    # What the memory learnt between the two, the first does not know and the second does.
+    assert (first["context"]["cookies_set_earlier"], first["context"]["last_success_scheme"]) == ([], None)
+    assert [c["name"] for c in second["context"]["cookies_set_earlier"]] == ["later"]
+    assert second["context"]["last_success_scheme"] == "Bearer"
+    assert second["context"]["recent_401s_same_credential"] == 1
+
+
+def test_what_waits_behind_a_401_is_bounded(ingest, data_dir):
+    """While a 401 waits for its delivery, what later responses teach the memory waits behind
+    it: a page setting thousands of cookies meanwhile is remembered in bounded steps, and the
+    401 still sees the memory as it was when it came."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.sender._linger_s = 2.0
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
+        longest = 0
+        for n in range(1000):
+            addon.response(flow_with(200, resp_headers=[("Set-Cookie", f"c{n}=1; Path=/")]))
+            longest = max(longest, len(addon._journal))
+        assert longest <= 257
+        assert addon.sender.flush()
+    assert ingest.received[0]["context"]["cookies_set_earlier"] == []
+    assert len(addon.memory.cookies_of_site("app.example.com", limit=5000)) == 1000
 
 
 def test_each_exchange_is_posted_exactly_once(ingest, data_dir):
