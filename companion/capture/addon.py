@@ -217,7 +217,7 @@ class Companion:
         caught = pending.caught
         try:
             taken = take(caught, key=self._key)
-            pending.context = self.memory.context(taken.host, caught.method, taken.url, taken.fingerprint)
+            pending.context = self.memory.context(taken.host, caught.method, taken.url, taken.fingerprint, caught.caught_at)
             # The cookies this very response set are remembered after the context is taken.
             path = caught.full_path.partition("?")[0]
             self._remember_cookies(taken.host, lambda: redact_url(path), taken.set_cookies, caught.received)

@@ -136,13 +136,14 @@ class SiteMemory:
                 break
         return found
 
-    def context(self, host: str, method: str, url: str, credential_fp: str) -> dict[str, Any]:
-        """The `SiteContext` dict (the wire schema) for a 401 that is being captured now."""
-        same_request, same_credential = self.note_401(method, url, credential_fp)
+    def context(self, host: str, method: str, url: str, credential_fp: str, now: float | None = None) -> dict[str, Any]:
+        """The `SiteContext` dict (the wire schema) for a 401 captured at `now` (default: now)."""
+        now = time.time() if now is None else now
+        same_request, same_credential = self.note_401(method, url, credential_fp, now)
         return {
             "cookies_set_earlier": self.cookies_of_site(host),
             "last_success_scheme": self._schemes.get(host),
             "recent_401s_same_request": same_request,
             "recent_401s_same_credential": same_credential,
-            "redirect": self.redirect_to(url),
+            "redirect": self.redirect_to(url, now),
         }

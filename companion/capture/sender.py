@@ -1,20 +1,22 @@
 """Hand exchanges to the service without ever making a flow wait.
 
-The addon's hook only appends to a bounded buffer; one asyncio task on mitmproxy's own event
-loop posts from it, over one kept-alive connection written without blocking, everything
-waiting in one delivery (a batch of up to 100, always a JSON array: the service answers a batch
-with counts, not with each stored event). No thread: a delivery is a few socket calls in the
-loop that is awake anyway, where a thread of its own cost the proxy a wake-up, a lock and a
-handover of the interpreter at every step (5 % of the proxy's CPU at 5 % 401s, measured by
+The addon's hook only appends to a bounded buffer: an exchange, or a function that builds it
+when its delivery forms (the 401s of a delivery are then built one after another, their code
+warm; at most `_MAX_UNBUILT` wait so). One asyncio task on mitmproxy's own event loop posts
+from it, over one kept-alive connection written without blocking, everything waiting in one
+delivery (a batch of up to 100, always a JSON array: the service answers a batch with counts,
+not with each stored event). No thread: a delivery is a few socket calls in the loop that is
+awake anyway, where a thread of its own cost the proxy a wake-up, a lock and a handover of the
+interpreter at every step (5 % of the proxy's CPU at 5 % 401s, measured by
 `bench/proxy_overhead.py`). Called where no loop runs (a test, a script), the sender runs one
-of its own on a daemon thread. A delivery leaves when the oldest 401 in it has
-waited `linger_s`: 401s come in bursts (a page's calls fail together) and streams (a retry
-loop), and those that come together share one request of both processes, not one each. While
-401s come faster than `BUSY_PER_S` a second, a delivery waits longer, with the square of the
-rate (at most six times as long): more of them share each delivery. When the service is down or slow, exchanges
-wait in the buffer, the oldest are dropped past its size (and counted, and reported to the
-service with the next delivery), and the proxy goes on proxying. The delivery under way is
-never dropped: at most the buffer's size plus one delivery is held.
+of its own on a daemon thread. A delivery leaves when the oldest 401 in it has waited
+`linger_s`: 401s come in bursts (a page's calls fail together) and streams (a retry loop), and
+those that come together share one request of both processes, not one each. While 401s come
+faster than `BUSY_PER_S` a second, a delivery waits longer, with the cube of the rate (at most
+ten times as long, 350 ms): more of them share each delivery. When the service is down or slow,
+exchanges wait in the buffer, the oldest are dropped past its size (and counted, and reported
+to the service with the next delivery), and the proxy goes on proxying. The delivery under way
+is never dropped: at most the buffer's size plus one delivery is held.
 """
 
 from __future__ import annotations
@@ -56,12 +58,13 @@ the popup well within 50 ms."""
 BUSY_PER_S = 25.0
 """Up to this many 401s a second, each waits `linger_s` at most: the 20 a second at which the
 popup must hear of each within 50 ms, with room for a real stream's unevenness. Beyond it, a
-delivery waits longer with the square of the rate, up to `_MAX_STRETCH` times: each delivery
+delivery waits longer with the cube of the rate, up to `_MAX_STRETCH` times: each delivery
 costs both processes a wake-up, a message and a transaction whatever it carries, and the code
-of both runs cold for its first 401. At 50 401s a second a delivery waits 140 ms and carries
-about seven 401s instead of two: the service spends half the CPU, and the popup's count
-still changes faster than a person reads it (docs/performance.md)."""
-_MAX_STRETCH = 6.0
+of both runs cold for its first 401. At 30 401s a second a delivery waits 60 ms, at 50 a
+second 280 ms and carries about fourteen 401s instead of two: the service spends a third of
+the CPU, and the popup's count still changes faster than a person reads it
+(docs/performance.md)."""
+_MAX_STRETCH = 10.0
 _MAX_UNBUILT = 32
 """At most this many captures wait unbuilt (each holds a few of its flow's values); past it,
 `submit` builds the capture at once: a service that is down or slow makes them pile up."""
@@ -325,9 +328,9 @@ class Sender:
 
     def linger(self) -> float:
         """How long the delivery now forming waits for company: `linger_s`, stretched while
-        401s come faster than `BUSY_PER_S` a second (twice as fast: four times as long)."""
+        401s come faster than `BUSY_PER_S` a second (twice as fast: eight times as long)."""
         busy = self._rate_as_of(time.monotonic()) / BUSY_PER_S
-        return self._linger_s * min(_MAX_STRETCH, max(1.0, busy * busy))
+        return self._linger_s * min(_MAX_STRETCH, max(1.0, busy * busy * busy))
 
     def _rate_as_of(self, now: float) -> float:
         """401s a second lately: the estimate of the last submit, decayed until `now`."""

@@ -450,7 +450,7 @@ def test_a_steady_stream_of_401s_shares_deliveries(ingest, make_sender):
 
 def test_the_wait_for_company_stretches_only_while_401s_come_fast(make_sender):
     """At 20 401s a second each waits the linger (the popup hears of it within 50 ms); a
-    burst makes the next deliveries wait up to six times as long; seconds after it, the
+    burst makes the next deliveries wait up to ten times as long; seconds after it, the
     linger is back to its own length."""
     sender = make_sender(dead_url(), linger_s=0.035)  # never started: only its policy is read
     started = time.monotonic()
@@ -460,14 +460,14 @@ def test_the_wait_for_company_stretches_only_while_401s_come_fast(make_sender):
         assert sender.linger() == pytest.approx(0.035)
     for n in range(100):  # a page's calls failing together
         sender.submit(item(100 + n))
-    assert sender.linger() == pytest.approx(6 * 0.035)
+    assert sender.linger() == pytest.approx(10 * 0.035)
     time.sleep(2.5)
     assert sender.linger() == pytest.approx(0.035)
 
 
 def test_a_fast_stream_of_401s_shares_deliveries_more(ingest, make_sender):
     """At 200 401s a second (a retry loop gone wild) the deliveries wait longer for company:
-    the 300 arrive in order in about twelve requests, where the linger alone would make
+    the 300 arrive in order in about ten requests, where the linger alone would make
     about forty (each request costs both processes a wake-up and a transaction)."""
     sender = make_sender(ingest.url, linger_s=0.035)
     sender.start()
@@ -477,7 +477,7 @@ def test_a_fast_stream_of_401s_shares_deliveries_more(ingest, make_sender):
         sender.submit(item(n))
     assert sender.flush(timeout=20)
     assert ingest.received == [item(n) for n in range(300)]
-    assert ingest.posts <= 18, ingest.counts
+    assert ingest.posts <= 14, ingest.counts
 
 
 def test_the_401s_of_a_burst_share_one_delivery_even_after_a_quiet_spell(ingest, make_sender):
