@@ -5,8 +5,9 @@ values (`exchange.catch`) and queues them for the sender's task on mitmproxy's o
 exchange is built when its delivery leaves, with the other 401s of that delivery, one after
 another (the code warm, not cold amid the proxy's other work); no flow ever waits on the
 service. What the addon remembers of the sites (the memory) is read and written in the order
-the flows came all the same: while a 401 waits to be worked on, what later responses teach
-the memory waits in a journal behind it (bounded), and is replayed in order. Nothing here
+the flows came all the same: what responses teach it (the cookies they set, the scheme that
+worked) and each 401's turn wait in a bounded journal, replayed in order when a delivery
+forms, so that each 401 sees the memory as it was when it came. Nothing here
 needs more than the standard library and mitmproxy, so it loads inside any mitmproxy 12 (a
 test blocks the rest).
 """
@@ -27,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from mitmproxy import ctx, exceptions, http
 
 from companion.capture.credentials import scheme_of
-from companion.capture.exchange import Caught, Taken, catch, finish, set_cookies_of, site_host, take
+from companion.capture.exchange import Caught, Taken, catch, finish, parse_set_cookies, set_cookie_lines, site_host_of, take
 from companion.capture.memory import SiteMemory
 from companion.capture.redact import redact_url
 from companion.capture.sender import Sender
@@ -43,8 +44,10 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # A 401 whose headers and body (as far as it is read) hold more than this is built in the
 # hook, not held until its delivery leaves.
 _MAX_WAITING_BYTES = 64 * 1024
-# Past this many operations waiting in the journal, the hook replays them at once.
+# Past this many operations waiting in the journal, or this much text in them, the hook
+# replays them at once.
 _MAX_JOURNAL = 256
+_MAX_JOURNAL_BYTES = 512 * 1024
 
 
 class _Pending:
@@ -81,6 +84,7 @@ class Companion:
         self.memory = SiteMemory()
         self._journal: deque[Callable[[], None]] = deque()
         """What the memory is still to learn and be asked, in the order the flows came."""
+        self._journal_bytes = 0
         self._journal_lock = threading.Lock()
         """Held while the journal changes or is replayed: a sender with a loop of its own
         (outside mitmproxy) builds exchanges on its own thread."""
@@ -179,25 +183,14 @@ class Companion:
 
     # --- the journal: the memory's operations, in the order the flows came ---------------
 
-    def _later(self, operation: Callable[[], None]) -> None:
-        """Queue a 401's turn with the memory."""
+    def _later(self, operation: Callable[[], None], size: int = 0) -> None:
+        """Queue what the memory is to learn or be asked, `size` the bytes of text it holds;
+        past `_MAX_JOURNAL` operations or `_MAX_JOURNAL_BYTES`, everything is replayed now."""
         with self._journal_lock:
-            self._queue_locked(operation)
-
-    def _note(self, operation: Callable[[], None]) -> None:
-        """What a normal response teaches the memory: now, unless a 401 is waiting for its
-        turn (it must see the memory as it was when it came): then behind it, in the journal."""
-        with self._journal_lock:
-            if self._journal:
-                self._queue_locked(operation)
-            else:
-                operation()
-
-    def _queue_locked(self, operation: Callable[[], None]) -> None:
-        """Into the journal; past `_MAX_JOURNAL` operations, everything is replayed now."""
-        self._journal.append(operation)
-        if len(self._journal) > _MAX_JOURNAL:
-            self._replay_locked()
+            self._journal.append(operation)
+            self._journal_bytes += size
+            if len(self._journal) > _MAX_JOURNAL or self._journal_bytes > _MAX_JOURNAL_BYTES:
+                self._replay_locked()
 
     def _replay(self) -> None:
         with self._journal_lock:
@@ -205,6 +198,7 @@ class Companion:
 
     def _replay_locked(self) -> None:
         journal = self._journal
+        self._journal_bytes = 0
         while journal:
             try:
                 journal.popleft()()
@@ -251,25 +245,32 @@ class Companion:
 
     def _remember_success(self, flow: http.HTTPFlow, sets_cookies: bool, authorized: bool) -> None:
         """Note the cookies a normal response set and the scheme that worked: later 401s can
-        say which cookie went missing or which scheme the site accepted before."""
+        say which cookie went missing or which scheme the site accepted before. The hook only
+        reads the values; the memory learns them in the journal's turn."""
         try:
             assert flow.response is not None
-            host = site_host(flow.request)
+            request = flow.request
+            authority, host_name = request.host_header, request.host
             if sets_cookies:
-                received = _received(flow)
-                request_path = flow.request.path
-                set_cookies = set_cookies_of(flow.response.headers.fields, received)
-                self._note(
-                    lambda: self._remember_cookies(host, lambda: redact_url(request_path.partition("?")[0]), set_cookies, received)
+                lines = set_cookie_lines(flow.response.headers.fields)
+                self._later(
+                    partial(self._learn_cookies, authority, host_name, request.path, lines, _received(flow)),
+                    sum(len(line) for line in lines),
                 )
             auth = flow.request.headers.get("authorization") if authorized else None
             if auth:
                 scheme = scheme_of(auth)
-                self._note(lambda: self.memory.note_success(host, scheme))
+                self._later(lambda: self.memory.note_success(site_host_of(authority, host_name), scheme))
                 if flow.response.status_code in _REDIRECTS and "location" in flow.response.headers:
                     self._remember_redirect(flow, auth)
         except Exception:
             log.exception("401 Companion: could not remember cookies of %s", flow.request.pretty_host)
+
+    def _learn_cookies(self, authority: str | None, host_name: str, full_path: str, lines: list[str], received: float) -> None:
+        """The journal's turn of the cookies a normal response set."""
+        path = full_path.partition("?")[0]
+        set_cookies = parse_set_cookies(lines, received)
+        self._remember_cookies(site_host_of(authority, host_name), lambda: redact_url(path), set_cookies, received)
 
     def _remember_redirect(self, flow: http.HTTPFlow, auth: str) -> None:
         """A request with credentials was redirected: if the request to the new address comes
@@ -285,7 +286,7 @@ class Companion:
             "cross_origin": (source.scheme, source.netloc) != (dest.scheme, dest.netloc),
         }
         target_url, received = redact_url(target), _received(flow)
-        self._note(lambda: self.memory.note_redirect(target_url, facts, received))
+        self._later(lambda: self.memory.note_redirect(target_url, facts, received))
 
     def done(self) -> asyncio.Task[None] | None:
         """mitmproxy is shutting down, or unloading the script: what waits is delivered, for two

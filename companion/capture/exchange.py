@@ -58,7 +58,9 @@ __all__ = [
     "finish",
     "initiator_of",
     "parse_set_cookies",
+    "set_cookie_lines",
     "set_cookies_of",
+    "site_host_of",
     "take",
 ]
 # Opaque blobs in challenges (Negotiate/NTLM continuation tokens) are masked past this size.
@@ -218,10 +220,10 @@ def site_host(request: http.Request) -> str:
     """`request.pretty_host`, lowered: the host the addon files a request under. Its parse of
     the Host header (mitmproxy's, with IDNA) is remembered per header value: a browser sends
     a few hosts many times over, and every normal response that sets a cookie asks."""
-    return _site_host(request.host_header, request.host)
+    return site_host_of(request.host_header, request.host)
 
 
-def _site_host(authority: str | None, host: str) -> str:
+def site_host_of(authority: str | None, host: str) -> str:
     """`site_host` of a request's Host header (or HTTP/2 authority) and its host."""
     if not authority:
         return host.lower()
@@ -265,12 +267,17 @@ def _values_named(fields: _RawFields, name: bytes) -> list[str]:
     return [value.decode("utf-8", "surrogateescape") for key, value in fields if len(key) == size and key.lower() == name]
 
 
-def set_cookies_of(fields: _RawFields, received: float, truncated: list[str] | None = None) -> list[dict[str, Any]]:
-    """The Set-Cookie lines of a response's `headers.fields`, bounded in number and length,
-    then parsed: the one way both a captured 401 and a remembered normal response read them."""
+def set_cookie_lines(fields: _RawFields, truncated: list[str] | None = None) -> list[str]:
+    """The Set-Cookie lines of a response's `headers.fields`, bounded in number and length:
+    the one way both a captured 401 and a remembered normal response read them."""
     found = _values_named(fields, b"set-cookie")
     lines = _bounded(found, MAX_COOKIES, "response.set_cookies", truncated if truncated is not None else [])
-    return parse_set_cookies([_short(line) for line in lines], received)
+    return [_short(line) for line in lines]
+
+
+def set_cookies_of(fields: _RawFields, received: float, truncated: list[str] | None = None) -> list[dict[str, Any]]:
+    """The cookies a response's `headers.fields` set (see `set_cookie_lines`), parsed."""
+    return parse_set_cookies(set_cookie_lines(fields, truncated), received)
 
 
 def _short_or_none(value: str | None) -> str | None:
@@ -441,7 +448,7 @@ def take(caught: Caught, *, key: bytes) -> Taken:
     cuts: list[str] = []
     return Taken(
         caught=caught,
-        host=_site_host(caught.authority, caught.host_name),
+        host=site_host_of(caught.authority, caught.host_name),
         url=redact_url(caught.pretty_url),
         sent=sent,
         credentials=credentials,

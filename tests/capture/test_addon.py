@@ -224,10 +224,10 @@ def test_a_401_is_delivered_as_it_was_when_its_hook_ran(ingest, data_dir):
     assert second["context"]["recent_401s_same_credential"] == 1
 
 
-def test_what_waits_behind_a_401_is_bounded(ingest, data_dir):
-    """While a 401 waits for its delivery, what later responses teach the memory waits behind
-    it: a page setting thousands of cookies meanwhile is remembered in bounded steps, and the
-    401 still sees the memory as it was when it came."""
+def test_what_the_memory_is_to_learn_waits_in_bounded_steps(ingest, data_dir):
+    """What normal responses teach the memory waits in a journal, in the order the flows came:
+    a page setting thousands of cookies is learnt in bounded steps, a 401 before them sees none
+    of them, and a 401 after them sees them all (newest first)."""
     addon = Companion()
     with taddons.context(addon) as tctx:
         tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
@@ -237,10 +237,29 @@ def test_what_waits_behind_a_401_is_bounded(ingest, data_dir):
         for n in range(1000):
             addon.response(flow_with(200, resp_headers=[("Set-Cookie", f"c{n}=1; Path=/")]))
             longest = max(longest, len(addon._journal))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
         assert longest <= 257
         assert addon.sender.flush()
-    assert ingest.received[0]["context"]["cookies_set_earlier"] == []
-    assert len(addon.memory.cookies_of_site("app.example.com", limit=5000)) == 1000
+    before, after = (exchange["context"]["cookies_set_earlier"] for exchange in ingest.received)
+    assert before == []
+    assert [cookie["name"] for cookie in after] == [f"c{n}" for n in range(999, 949, -1)]
+
+
+def test_large_cookies_never_pile_up_in_the_journal(ingest, data_dir):
+    """A site setting sixty-four cookies of a thousand characters on every response: at most
+    about half a megabyte of their text waits to be learnt at any time."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        heavy = [("Set-Cookie", f"big{n}={'v' * 1000}; Path=/") for n in range(64)]
+        most = 0
+        for _ in range(40):
+            addon.response(flow_with(200, resp_headers=heavy))
+            most = max(most, addon._journal_bytes)
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
+        assert addon.sender.flush()
+    assert 0 < most <= 512 * 1024 + 64 * 1024
+    assert len(ingest.received[0]["context"]["cookies_set_earlier"]) == 50
 
 
 def test_each_exchange_is_posted_exactly_once(ingest, data_dir):
