@@ -54,7 +54,6 @@ __all__ = [
     "Taken",
     "build_exchange",
     "catch",
-    "credential_fingerprint",
     "finish",
     "initiator_of",
     "parse_set_cookies",
@@ -232,6 +231,10 @@ def site_host_of(authority: str | None, host: str) -> str:
     return _host_of_authority(authority)
 
 
+_RawFields = tuple[tuple[bytes, bytes], ...]
+"""A message's `headers.fields`: (name, value) pairs as sent."""
+
+
 class Fields:
     """A message's header fields, read once: mitmproxy's `Headers` find a name by scanning and
     decoding every field, and building an exchange asks for some twenty names (a fifth of
@@ -239,7 +242,7 @@ class Fields:
 
     __slots__ = ("_by_name", "pairs")
 
-    def __init__(self, headers: http.Headers | tuple[tuple[bytes, bytes], ...]) -> None:  # `Headers` or their fields
+    def __init__(self, headers: http.Headers | _RawFields) -> None:
         # What `headers.items(multi=True)` answers, decoded here without its generator.
         fields = headers.fields if isinstance(headers, http.Headers) else headers
         self.pairs: list[tuple[str, str]] = [
@@ -255,9 +258,6 @@ class Fields:
     def get(self, name: str, default: str | None = None) -> str | None:
         values = self._by_name.get(_ascii_lower(name))
         return ", ".join(values) if values else default
-
-
-_RawFields = tuple[tuple[bytes, bytes], ...]
 
 
 def _values_named(fields: _RawFields, name: bytes) -> list[str]:
@@ -349,14 +349,6 @@ def _body_error(raw: bytes, headers: Fields) -> dict | None:
     return extract_body_error(headers.get("content-type"), body)
 
 
-def credential_fingerprint(exchange: dict[str, Any]) -> str:
-    """The fingerprint of the exchange's first credential (site or proxy), or "" for none:
-    what tells a retry with the same credential from a new attempt."""
-    request = exchange["request"]
-    first = (request["credentials"] or request["proxy_credentials"] or [{}])[0]
-    return first.get("fingerprint", "")
-
-
 @dataclass(slots=True, frozen=True)
 class Caught:
     """What the response hook reads of a 401 flow, and nothing more: values that nothing
@@ -437,12 +429,14 @@ class Taken:
 
     @property
     def fingerprint(self) -> str:
-        """The fingerprint of the first credential (site or proxy), or "" (see `credential_fingerprint`)."""
+        """The fingerprint of the first credential (site or proxy), or "" for none: what tells
+        a retry with the same credential from a new attempt."""
         first = (self.credentials or self.proxy_credentials or [{}])[0]
         return first.get("fingerprint", "")
 
 
 def take(caught: Caught, *, key: bytes) -> Taken:
+    """A caught 401's turn: what the memory needs of it (see `Taken`)."""
     sent = Fields(caught.sent)
     credentials, proxy_credentials = _credentials(caught.full_path, key, sent)
     cuts: list[str] = []

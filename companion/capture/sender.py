@@ -61,9 +61,8 @@ popup must hear of each within 50 ms, with room for a real stream's unevenness. 
 delivery waits longer with the cube of the rate, up to `_MAX_STRETCH` times: each delivery
 costs both processes a wake-up, a message and a transaction whatever it carries, and the code
 of both runs cold for its first 401. At 30 401s a second a delivery waits 60 ms, at 50 a
-second 280 ms and carries about fourteen 401s instead of two: the service spends a third of
-the CPU, and the popup's count still changes faster than a person reads it
-(docs/performance.md)."""
+second 280 ms and carries about fourteen 401s instead of two, which share that cost; the
+popup's count still changes faster than a person reads it (docs/performance.md)."""
 _MAX_STRETCH = 10.0
 _MAX_UNBUILT = 32
 """At most this many captures wait unbuilt (each holds a few of its flow's values); past it,
@@ -87,6 +86,15 @@ def _encoded(batch: list[dict[str, Any]]) -> tuple[bytes, int]:
             break
         parts.append(part)
     return b"[" + b",".join(parts) + b"]", len(parts)
+
+
+def _build(deferred: Deferred) -> dict[str, Any] | None:
+    """A deferred capture built; None (logged) if its builder fails: it alone is lost."""
+    try:
+        return deferred()
+    except Exception:
+        log.exception("401 Companion: a captured 401 could not be built; dropped")
+        return None
 
 
 def _encodable(item: dict[str, Any]) -> bool:
@@ -285,7 +293,7 @@ class Sender:
         of one delivery are then built together, their code warm); never blocks beyond a lock
         held for a few instructions."""
         if callable(exchange) and self._unbuilt >= _MAX_UNBUILT:
-            built = exchange()
+            built = _build(exchange)
             if built is None:
                 return
             exchange = built
@@ -545,7 +553,7 @@ class Sender:
         that could not be built leave the buffer."""
         if not self._unbuilt:
             return cast(list[dict[str, Any]], batch)
-        built = [item() if callable(item) else item for item in batch]
+        built = [_build(item) if callable(item) else item for item in batch]
         kept = [item for item in built if item is not None]
         with self._lock:  # nothing else moves the items under way: they stay at the head
             self._unbuilt -= sum(callable(item) for item in batch)

@@ -703,12 +703,15 @@ def test_a_service_failure_while_reposting_one_by_one_is_retried_not_counted_sen
 
 def test_captures_handed_over_unbuilt_arrive_built_in_order(ingest, make_sender):
     """The addon hands the sender functions that build each exchange: the 401s of a delivery
-    are built together when it leaves. One that cannot be built costs only itself."""
+    are built together when it leaves. One that cannot be built, or whose builder fails,
+    costs only itself."""
     built: list[int] = []
 
     def capture(n: int):
         def build():
             built.append(n)
+            if n == 3:
+                raise RuntimeError("a bug in the builder")
             return None if n == 2 else item(n)
 
         return build
@@ -720,8 +723,8 @@ def test_captures_handed_over_unbuilt_arrive_built_in_order(ingest, make_sender)
     sender.start()
     assert sender.flush(timeout=20)
     assert built == [0, 1, 2, 3, 4]
-    assert ingest.received == [item(n) for n in (0, 1, 3, 4)]
-    assert sender.stats.sent == 4 and sender.stats.waiting == 0
+    assert ingest.received == [item(n) for n in (0, 1, 4)]
+    assert sender.stats.sent == 3 and sender.stats.waiting == 0
 
 
 def test_while_the_service_is_down_few_captures_wait_unbuilt(ingest, make_sender):
