@@ -172,13 +172,11 @@ class Companion:
         """The redacted exchange of a 401/407 flow with what the memory knows of its site;
         the memory then learns from it (the cookies it set, one more 401 of this request).
         The hook does the same in three steps: catch, take in turn, finish for the delivery."""
-        self._replay()
         pending = _Pending(catch(flow))
-        self._take(pending)
-        if pending.taken is None:
+        self._later(partial(self._take, pending))
+        exchange = self._finish(pending)
+        if exchange is None:
             raise ValueError("the flow could not be captured (logged)")
-        exchange = finish(pending.taken, key=self._key)
-        exchange["context"] = pending.context
         return exchange
 
     # --- the journal: the memory's operations, in the order the flows came ---------------
