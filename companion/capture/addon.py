@@ -44,7 +44,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # A 401 whose headers and body (as far as it is read) hold more than this is built in the
 # hook, not held until its delivery leaves.
 _MAX_WAITING_BYTES = 64 * 1024
-# Past this many operations waiting in the journal, or this much text in them, the hook
+# Past this many operations waiting in the journal, or this much text held by them, the hook
 # replays them at once.
 _MAX_JOURNAL = 256
 _MAX_JOURNAL_BYTES = 512 * 1024
@@ -249,16 +249,18 @@ class Companion:
             assert flow.response is not None
             request = flow.request
             authority, host_name = request.host_header, request.host
+            # What an operation holds waits with it: its size counts towards the journal's bound.
+            held = len(authority or "") + len(host_name)
             if sets_cookies:
-                lines = set_cookie_lines(flow.response.headers.fields)
+                lines, path = set_cookie_lines(flow.response.headers.fields), request.path
                 self._later(
-                    partial(self._learn_cookies, authority, host_name, request.path, lines, _received(flow)),
-                    sum(len(line) for line in lines),
+                    partial(self._learn_cookies, authority, host_name, path, lines, _received(flow)),
+                    held + len(path) + sum(len(line) for line in lines),
                 )
             auth = flow.request.headers.get("authorization") if authorized else None
             if auth:
                 scheme = scheme_of(auth)
-                self._later(lambda: self.memory.note_success(site_host_of(authority, host_name), scheme))
+                self._later(lambda: self.memory.note_success(site_host_of(authority, host_name), scheme), held)
                 if flow.response.status_code in _REDIRECTS and "location" in flow.response.headers:
                     self._remember_redirect(flow, auth)
         except Exception:
@@ -277,14 +279,15 @@ class Companion:
         origin = flow.request.pretty_url
         target = urljoin(origin, flow.response.headers["location"][:4096])
         source, dest = urlsplit(origin), urlsplit(target)
+        from_url = redact_url(origin)
         facts = {
-            "from_url": redact_url(origin),
+            "from_url": from_url,
             "status": flow.response.status_code,
             "scheme": scheme_of(auth),
             "cross_origin": (source.scheme, source.netloc) != (dest.scheme, dest.netloc),
         }
         target_url, received = redact_url(target), _received(flow)
-        self._later(lambda: self.memory.note_redirect(target_url, facts, received))
+        self._later(lambda: self.memory.note_redirect(target_url, facts, received), len(target_url) + len(from_url))
 
     def done(self) -> asyncio.Task[None] | None:
         """mitmproxy is shutting down, or unloading the script: what waits is delivered, for two

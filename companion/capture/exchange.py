@@ -381,7 +381,8 @@ class Caught:
     @property
     def size(self) -> int:
         """Bytes it holds of the flow: what waiting for its delivery keeps in memory."""
-        return len(self.body) + sum(len(name) + len(value) for name, value in (*self.sent, *self.answered))
+        held = len(self.body) + len(self.full_path) + len(self.pretty_url) + len(self.reason)
+        return held + sum(len(name) + len(value) for name, value in (*self.sent, *self.answered))
 
 
 def catch(flow: http.HTTPFlow) -> Caught:

@@ -262,6 +262,37 @@ def test_large_cookies_never_pile_up_in_the_journal(ingest, data_dir):
     assert len(ingest.received[0]["context"]["cookies_set_earlier"]) == 50
 
 
+def test_long_urls_never_pile_up_in_the_journal(ingest, data_dir):
+    """A page whose requests have 100 KB paths and each set one small cookie: what waits to
+    be learnt holds each path, and no more than about half a megabyte of them waits."""
+    addon = Companion()
+    path = "/" + "p" * 100_000
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        longest = 0
+        for n in range(100):
+            addon.response(flow_with(200, resp_headers=[("Set-Cookie", f"c{n}=1")], url=f"http://app.example.com{path}"))
+            longest = max(longest, len(addon._journal))
+        addon.response(flow_with(401, resp_headers=[("WWW-Authenticate", "Bearer")]))
+        assert addon.sender.flush()
+    assert 0 < longest * len(path) <= 512 * 1024 + len(path)
+    assert len(ingest.received[0]["context"]["cookies_set_earlier"]) == 50
+
+
+def test_a_401_holding_much_is_built_in_its_hook(ingest, data_dir):
+    """A 401 whose URL alone holds 100 KB is not kept until its delivery leaves: it is built at
+    once, as any 401 holding more than 64 KB; a small one waits to be built with its delivery."""
+    addon = Companion()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, companion_api=ingest.url, companion_data_dir=str(data_dir))
+        addon.sender._linger_s = 2.0
+        addon.response(flow_with(401, url="http://app.example.com/" + "p" * 100_000))
+        addon.response(flow_with(401))
+        assert [callable(each) for each in addon.sender._buffer] == [False, True]
+        assert addon.sender.flush()
+    assert len(ingest.received) == 2
+
+
 def test_each_exchange_is_posted_exactly_once(ingest, data_dir):
     """On one kept-alive connection with multi-KB answers, N captures arrive once each, in
     order: no retries, no duplicates (several may share a post: a batch)."""
