@@ -211,8 +211,7 @@ class Companion:
             taken = take(caught, key=self._key)
             pending.context = self.memory.context(taken.host, caught.method, taken.url, taken.fingerprint, caught.caught_at)
             # The cookies this very response set are remembered after the context is taken.
-            path = caught.full_path.partition("?")[0]
-            self._remember_cookies(taken.host, lambda: redact_url(path), taken.set_cookies, caught.received)
+            self._remember_cookies(taken.host, caught.full_path, taken.set_cookies, caught.received)
         except Exception:
             log.exception("401 Companion: could not capture %s %s", caught.method, caught.host_name)
             return
@@ -233,13 +232,11 @@ class Companion:
         exchange["context"] = pending.context
         return exchange
 
-    def _remember_cookies(
-        self, host: str, redacted_path: str | Callable[[], str], set_cookies: list[dict[str, Any]], received: float
-    ) -> None:
+    def _remember_cookies(self, host: str, full_path: str, set_cookies: list[dict[str, Any]], received: float) -> None:
         """The one place the memory learns a site's cookies, from a 401 or a normal response.
-        The path only serves the cookie's default path; it is redacted like any URL (by the
-        function given, when the memory needs it)."""
-        self.memory.note_set_cookies(host, set_cookies, received, redacted_path)
+        The request's path only serves the cookie's default path: without its query and
+        redacted like any URL, only when the memory needs it (most cookies say `Path=/`)."""
+        self.memory.note_set_cookies(host, set_cookies, received, lambda: redact_url(full_path.partition("?")[0]))
 
     def _remember_success(self, flow: http.HTTPFlow, sets_cookies: bool, authorized: bool) -> None:
         """Note the cookies a normal response set and the scheme that worked: later 401s can
@@ -268,9 +265,7 @@ class Companion:
 
     def _learn_cookies(self, authority: str | None, host_name: str, full_path: str, lines: list[str], received: float) -> None:
         """The journal's turn of the cookies a normal response set."""
-        path = full_path.partition("?")[0]
-        set_cookies = parse_set_cookies(lines, received)
-        self._remember_cookies(site_host_of(authority, host_name), lambda: redact_url(path), set_cookies, received)
+        self._remember_cookies(site_host_of(authority, host_name), full_path, parse_set_cookies(lines, received), received)
 
     def _remember_redirect(self, flow: http.HTTPFlow, auth: str) -> None:
         """A request with credentials was redirected: if the request to the new address comes

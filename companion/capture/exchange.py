@@ -52,7 +52,6 @@ from companion.wire import MAX_EXCHANGE_BYTES, SCHEMA_VERSION
 __all__ = [
     "Caught",
     "Taken",
-    "build_exchange",
     "catch",
     "finish",
     "initiator_of",
@@ -215,15 +214,11 @@ def _host_of_authority(authority: str) -> str:
     return url.parse_authority(authority, check=False)[0].lower()
 
 
-def site_host(request: http.Request) -> str:
-    """`request.pretty_host`, lowered: the host the addon files a request under. Its parse of
-    the Host header (mitmproxy's, with IDNA) is remembered per header value: a browser sends
-    a few hosts many times over, and every normal response that sets a cookie asks."""
-    return site_host_of(request.host_header, request.host)
-
-
 def site_host_of(authority: str | None, host: str) -> str:
-    """`site_host` of a request's Host header (or HTTP/2 authority) and its host."""
+    """`request.pretty_host`, lowered, from a request's Host header (or HTTP/2 authority) and
+    its host: the host the addon files a request under. Its parse of the Host header
+    (mitmproxy's, with IDNA) is remembered per header value: a browser sends a few hosts many
+    times over, and every normal response that sets a cookie asks."""
     if not authority:
         return host.lower()
     if len(authority) > 255:  # no real host: parsed each time, never remembered
@@ -242,9 +237,8 @@ class Fields:
 
     __slots__ = ("_by_name", "pairs")
 
-    def __init__(self, headers: http.Headers | _RawFields) -> None:
+    def __init__(self, fields: _RawFields) -> None:
         # What `headers.items(multi=True)` answers, decoded here without its generator.
-        fields = headers.fields if isinstance(headers, http.Headers) else headers
         self.pairs: list[tuple[str, str]] = [
             (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape")) for name, value in fields
         ]
@@ -364,7 +358,7 @@ class Caught:
     method: str
     scheme: str
     authority: str | None
-    """The Host header (or HTTP/2 authority), as `site_host` reads it."""
+    """The Host header (or HTTP/2 authority), as `site_host_of` reads it."""
     host_name: str
     port: int
     full_path: str
@@ -453,14 +447,9 @@ def take(caught: Caught, *, key: bytes) -> Taken:
     )
 
 
-def build_exchange(flow: http.HTTPFlow, *, key: bytes) -> dict[str, Any]:
-    """The redacted exchange of a flow that has a response; a JSON-ready `Exchange` dict
-    without its `context` (what the addon remembers of the site)."""
-    return finish(take(catch(flow), key=key), key=key)
-
-
 def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
-    """The redacted exchange of what the hook took of a flow (see `build_exchange`)."""
+    """The redacted exchange of a 401 from what the hook caught of it: a JSON-ready `Exchange`
+    dict without its `context` (what the addon remembers of the site)."""
     caught = taken.caught
     truncated: list[str] = []
     sent, answered = taken.sent, Fields(caught.answered)
