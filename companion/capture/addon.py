@@ -166,7 +166,7 @@ class Companion:
             if exchange is not None:
                 self.sender.submit(exchange)
             return
-        self.sender.submit(partial(self._finish, pending))
+        self.sender.submit(partial(self._finish, pending), caught.size)
 
     def capture(self, flow: http.HTTPFlow) -> dict[str, Any]:
         """The redacted exchange of a 401/407 flow with what the memory knows of its site;

@@ -2,10 +2,10 @@
 
 The addon's hook only appends to a bounded buffer: an exchange, or a function that builds it
 when its delivery forms (the 401s of a delivery are then built one after another, their code
-warm; at most `_MAX_UNBUILT` wait so). One asyncio task on mitmproxy's own event loop posts
-from it, over one kept-alive connection written without blocking, everything waiting in one
-delivery (a batch of up to 100, always a JSON array: the service answers a batch with counts,
-not with each stored event). No thread: a delivery is a few socket calls in the loop that is
+warm; at most a batch of them, holding at most `_MAX_UNBUILT_BYTES` of their flows, wait so).
+One asyncio task on mitmproxy's own event loop posts from it, over one kept-alive connection
+written without blocking, everything waiting in one delivery (a batch of up to 100, always a
+JSON array: the service answers a batch with counts, not with each stored event). No thread: a delivery is a few socket calls in the loop that is
 awake anyway, where a thread of its own cost the proxy a wake-up, a lock and a handover of the
 interpreter at every step (5 % of the proxy's CPU at 5 % 401s, measured by
 `bench/proxy_overhead.py`). Called where no loop runs (a test, a script), the sender runs one
@@ -64,9 +64,10 @@ of both runs cold for its first 401. At 30 401s a second a delivery waits 60 ms,
 second 280 ms and carries about fourteen 401s instead of two, which share that cost; the
 popup's count still changes faster than a person reads it (docs/performance.md)."""
 _MAX_STRETCH = 10.0
-_MAX_UNBUILT = 32
-"""At most this many captures wait unbuilt (each holds a few of its flow's values); past it,
-`submit` builds the capture at once: a service that is down or slow makes them pile up."""
+_MAX_UNBUILT_BYTES = 1024 * 1024
+"""At most a batch of captures, holding at most this much of their flows (headers, the start of
+the body), wait unbuilt; past it, `submit` builds the capture at once: a service that is down
+or slow makes them pile up."""
 Deferred = Callable[[], dict[str, Any] | None]
 """A capture built when its delivery forms: its exchange, or None when it cannot be built
 (the builder says why)."""
@@ -95,6 +96,19 @@ def _build(deferred: Deferred) -> dict[str, Any] | None:
     except Exception:
         log.exception("401 Companion: a captured 401 could not be built; dropped")
         return None
+
+
+class _Unbuilt:
+    """A capture waiting in the buffer to be built, and how many bytes of its flow it holds."""
+
+    __slots__ = ("build", "size")
+
+    def __init__(self, build: Deferred, size: int) -> None:
+        self.build = build
+        self.size = size
+
+    def __call__(self) -> dict[str, Any] | None:
+        return self.build()
 
 
 def _encodable(item: dict[str, Any]) -> bool:
@@ -256,7 +270,8 @@ class Sender:
         self._rate_at = float("-inf")
         self._buffer: deque[dict[str, Any] | Deferred] = deque()
         self._unbuilt = 0
-        """How many of the buffer's items are still to be built."""
+        """How many of the buffer's items are still to be built, and the bytes they hold."""
+        self._unbuilt_bytes = 0
         self._capacity = capacity
         self._lock = threading.Condition()
         """Guards the buffer and the counts: `submit` may come from any thread; `flush` waits on it."""
@@ -288,15 +303,18 @@ class Sender:
 
     # --- any thread ----------------------------------------------------------------------
 
-    def submit(self, exchange: dict[str, Any] | Deferred) -> None:
+    def submit(self, exchange: dict[str, Any] | Deferred, holds: int = 0) -> None:
         """Queue one exchange, or a function that builds it when its delivery forms (the 401s
-        of one delivery are then built together, their code warm); never blocks beyond a lock
-        held for a few instructions."""
-        if callable(exchange) and self._unbuilt >= _MAX_UNBUILT:
-            built = _build(exchange)
-            if built is None:
-                return
-            exchange = built
+        of one delivery are then built together, their code warm), `holds` the bytes of its
+        flow it keeps until then; never blocks beyond a lock held for a few instructions."""
+        if callable(exchange):
+            if self._unbuilt >= _BATCH or self._unbuilt_bytes + holds > _MAX_UNBUILT_BYTES:
+                built = _build(exchange)
+                if built is None:
+                    return
+                exchange = built
+            elif not isinstance(exchange, _Unbuilt):
+                exchange = _Unbuilt(exchange, holds)
         with self._lock:
             # The item being posted is no longer waiting: it neither counts against the
             # capacity nor is dropped (it would be delivered all the same, and counted twice).
@@ -309,7 +327,7 @@ class Sender:
             if len(self._buffer) - in_flight >= self._capacity:
                 self._drop(in_flight)
             self._buffer.append(exchange)
-            self._unbuilt += callable(exchange)
+            self._hold(exchange, 1)
             waiting = self.stats.waiting = len(self._buffer)
         # Only a wake-up the task waits for: the first of a delivery, or a full batch.
         if waiting == 1 or waiting - in_flight >= _BATCH:
@@ -317,9 +335,15 @@ class Sender:
 
     def _drop(self, index: int) -> None:
         """Drop the item at `index` of the buffer for want of room (the lock held)."""
-        self._unbuilt -= callable(self._buffer[index])
+        self._hold(self._buffer[index], -1)
         del self._buffer[index]
         self.stats.dropped_overflow += 1
+
+    def _hold(self, item: dict[str, Any] | Deferred, sign: int) -> None:
+        """Count an item into (`sign` 1) or out of (-1) the buffer's unbuilt ones (the lock held)."""
+        if isinstance(item, _Unbuilt):
+            self._unbuilt += sign
+            self._unbuilt_bytes += sign * item.size
 
     def _call(self, fn: Callable[[], object]) -> None:
         """Run `fn` on the sender's loop: at once from the loop's own thread, else handed over."""
@@ -357,12 +381,12 @@ class Sender:
             under_way = min(old._in_flight, len(old._buffer))
             waiting = list(itertools.islice(old._buffer, under_way, None))
             for _ in waiting:
-                old._unbuilt -= callable(old._buffer.pop())
+                old._hold(old._buffer.pop(), -1)
             old.stats.waiting = len(old._buffer)
             old._successor = self
         old._ask_to_stop()
         for item in waiting:
-            self.submit(item)
+            self.submit(item, item.size if isinstance(item, _Unbuilt) else 0)
 
     def _take_back(self, items: list[dict[str, Any] | Deferred]) -> None:
         """Items an earlier sender failed to deliver: oldest, so first in line (with this one's
@@ -376,7 +400,7 @@ class Sender:
             in_flight = min(self._in_flight, len(self._buffer))
             for offset, item in enumerate(items):  # behind what this one has under way itself
                 self._buffer.insert(in_flight + offset, item)
-                self._unbuilt += callable(item)
+                self._hold(item, 1)
             while len(self._buffer) - in_flight > self._capacity:
                 self._drop(in_flight)
             self.stats.waiting = len(self._buffer)
@@ -528,7 +552,7 @@ class Sender:
                 handed = list(self._buffer) if successor is not None else []
                 if successor is not None:
                     self._buffer.clear()
-                    self._unbuilt = 0
+                    self._unbuilt = self._unbuilt_bytes = 0
                     self.stats.waiting = 0
                 self._lock.notify_all()
             if successor is not None:
@@ -556,7 +580,8 @@ class Sender:
         built = [_build(item) if callable(item) else item for item in batch]
         kept = [item for item in built if item is not None]
         with self._lock:  # nothing else moves the items under way: they stay at the head
-            self._unbuilt -= sum(callable(item) for item in batch)
+            for item in batch:
+                self._hold(item, -1)
             for _ in batch:
                 self._buffer.popleft()
             self._buffer.extendleft(reversed(kept))

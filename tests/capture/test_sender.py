@@ -450,8 +450,7 @@ def test_a_steady_stream_of_401s_shares_deliveries(ingest, make_sender):
 
 def test_the_wait_for_company_stretches_only_while_401s_come_fast(make_sender):
     """At 20 401s a second each waits the linger (the popup hears of it within 50 ms); a
-    burst makes the next deliveries wait up to ten times as long; seconds after it, the
-    linger is back to its own length."""
+    burst makes the next deliveries wait up to ten times as long; seconds after it, the linger is back to its own length."""
     sender = make_sender(dead_url(), linger_s=0.035)  # never started: only its policy is read
     started = time.monotonic()
     for n in range(20):  # 20 a second, for a second
@@ -729,13 +728,28 @@ def test_captures_handed_over_unbuilt_arrive_built_in_order(ingest, make_sender)
 
 def test_while_the_service_is_down_few_captures_wait_unbuilt(ingest, make_sender):
     """A capture waiting unbuilt holds some of its flow: while nothing is delivered, at most
-    32 wait so, the later ones are built as they come, and all arrive once it is back."""
+    a batch (100) wait so, the later ones are built as they come, and all arrive once it is back."""
     sender = make_sender(ingest.url)  # not started yet: as good as a service that is down
-    for n in range(100):
-        sender.submit(lambda n=n: item(n))
+    for n in range(250):
+        sender.submit(lambda n=n: item(n), 1000)
     waiting = list(sender._buffer)
-    assert sum(callable(each) for each in waiting) == 32
-    assert [each for each in waiting if not callable(each)] == [item(n) for n in range(32, 100)]
+    assert sum(callable(each) for each in waiting) == 100
+    assert [each for each in waiting if not callable(each)] == [item(n) for n in range(100, 250)]
     sender.start()
     assert sender.flush(timeout=20)
-    assert ingest.received == [item(n) for n in range(100)]
+    assert ingest.received == [item(n) for n in range(250)]
+
+
+def test_captures_holding_much_of_their_flows_are_built_sooner(ingest, make_sender):
+    """What waits unbuilt is bounded by the bytes it holds too: 401s with 60 KB of headers
+    and body each wait unbuilt only up to about 1 MB of them (17), not a batch's worth (6 MB);
+    the rest are built as they come, and all arrive in order."""
+    sender = make_sender(ingest.url)  # not started yet: as good as a service that is down
+    for n in range(40):
+        sender.submit(lambda n=n: item(n), 60_000)
+    waiting = list(sender._buffer)
+    assert sum(callable(each) for each in waiting) == 17
+    assert [each for each in waiting if not callable(each)] == [item(n) for n in range(17, 40)]
+    sender.start()
+    assert sender.flush(timeout=20)
+    assert ingest.received == [item(n) for n in range(40)]
