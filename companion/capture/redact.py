@@ -283,15 +283,26 @@ _PLAIN_SEGMENT_MAX = 12
 # The same behind a plain origin (`https://api.example.com:8443/v1/me`): no userinfo, no
 # query, no fragment, segments too short for a token. The full redaction leaves it as it is.
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]{0,12}){0,32}")
+# A query of short plain pairs after either (`?page=2&sort=name`): values too short for a token,
+# nothing to decode or encode. It goes as it is unless a name says secret (`pw=`, `key=`).
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.-]{1,32}=[A-Za-z0-9._~-]{0,12}(?:&[A-Za-z0-9_.-]{1,32}=[A-Za-z0-9._~-]{0,12}){0,31}")
+
+
+def _is_plain(url: str) -> bool:
+    """A URL or path that the full redaction leaves as it is, without a query."""
+    if _PLAIN_URL.fullmatch(url):
+        return True
+    return bool(_PLAIN_PATH.fullmatch(url)) and not url.startswith("//") and all(len(s) <= _PLAIN_SEGMENT_MAX for s in url.split("/"))
 
 
 def redact_url(url: str) -> str:
     """The URL without userinfo, with secret query and fragment values and token-like path
     segments masked. Parameter names and order are kept: they tell a person which parameter
     the site expected."""
-    if _PLAIN_URL.fullmatch(url):
-        return url
-    if _PLAIN_PATH.fullmatch(url) and not url.startswith("//") and all(len(s) <= _PLAIN_SEGMENT_MAX for s in url.split("/")):
+    base, _, query = url.partition("?")
+    if _is_plain(base) and (
+        base is url or (_PLAIN_QUERY.fullmatch(query) and not any(is_secret_name(pair.partition("=")[0]) for pair in query.split("&")))
+    ):
         return url
     url = _capped(scrub(url))
     try:

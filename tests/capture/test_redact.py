@@ -216,24 +216,35 @@ def test_secret_sounding_pairs_in_text_lose_their_values(text, kept, gone):
 
 
 _PATHISH = st.lists(st.sampled_from([*"aZ09._~-/?#=&%:@ eyJ", "eyJhbGciOiJIUzI1NiJ9", "AbC123xYz789QwE456rTy", "//", "abcdefghijkl"]), max_size=30).map("".join)
+# Queries: plain pairs, secret names, encodings, long values, stray separators.
+_QUERYISH = st.lists(
+    st.sampled_from(["n=1", "page=2", "sort=name", "q=", "token=abc", "pw=hunter2", "apiKey=k1", "sig=x", "a+b=c", "x=%41", "v=abcdefghijklm",
+                     "id=AbC123xYz789QwE456rTy", "=1", "flag", "x=1=2", "x=a~b.c-d_e", "ö=1", "x=eyJ"]),
+    max_size=6,
+).map("&".join)  # fmt: skip
 
 
 _ORIGINS = st.sampled_from(["", "http://", "https://", "HTTP://", "https://a.example", "http://127.0.0.1:8080", "https://u:p@h", "https://h:"])
 
 
 @settings(max_examples=600)
-@given(url=st.one_of(_PATHISH, _PATHISH.map(lambda p: "/" + p), st.tuples(_ORIGINS, _PATHISH).map("/".join)))
+@given(
+    url=st.one_of(
+        _PATHISH, _PATHISH.map(lambda p: "/" + p), st.tuples(_ORIGINS, _PATHISH).map("/".join),
+        st.tuples(_ORIGINS, _PATHISH, _QUERYISH).map(lambda t: f"{t[0]}/{t[1]}?{t[2]}"),
+    )
+)  # fmt: skip
 def test_a_plain_path_goes_as_it_is_exactly_as_the_full_redaction_leaves_it(url):
-    """Plain paths and URLs of short segments skip the parse: whatever the input, the quick
-    answer is the full redaction's answer."""
+    """Plain paths and URLs of short segments, and queries of short plain pairs whose names say
+    no secret, skip the parse: whatever the input, the quick answer is the full redaction's."""
     import re
 
     from companion.capture import redact
 
     quick = redact_url(url)
-    plain = redact._PLAIN_PATH, redact._PLAIN_URL
-    redact._PLAIN_PATH = redact._PLAIN_URL = re.compile(r"(?!)")  # never matches: the full redaction
+    plain = redact._PLAIN_PATH, redact._PLAIN_URL, redact._PLAIN_QUERY
+    redact._PLAIN_PATH = redact._PLAIN_URL = redact._PLAIN_QUERY = re.compile(r"(?!)")  # never matches: the full redaction
     try:
         assert quick == redact_url(url)
     finally:
-        redact._PLAIN_PATH, redact._PLAIN_URL = plain
+        redact._PLAIN_PATH, redact._PLAIN_URL, redact._PLAIN_QUERY = plain
