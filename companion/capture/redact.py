@@ -299,9 +299,9 @@ def redact_url(url: str) -> str:
     """The URL without userinfo, with secret query and fragment values and token-like path
     segments masked. Parameter names and order are kept: they tell a person which parameter
     the site expected."""
-    base, _, query = url.partition("?")
+    base, asks, query = url.partition("?")
     if _is_plain(base) and (
-        base is url or (_PLAIN_QUERY.fullmatch(query) and not any(is_secret_name(pair.partition("=")[0]) for pair in query.split("&")))
+        not asks or (_PLAIN_QUERY.fullmatch(query) and not any(is_secret_name(pair.partition("=")[0]) for pair in query.split("&")))
     ):
         return url
     url = _capped(scrub(url))

@@ -5,18 +5,19 @@ when its delivery forms (the 401s of a delivery are then built one after another
 warm; at most a batch of them, holding at most `_MAX_UNBUILT_BYTES` of their flows, wait so).
 One asyncio task on mitmproxy's own event loop posts from it, over one kept-alive connection
 written without blocking, everything waiting in one delivery (a batch of up to 100, always a
-JSON array: the service answers a batch with counts, not with each stored event). No thread: a delivery is a few socket calls in the loop that is
-awake anyway, where a thread of its own cost the proxy a wake-up, a lock and a handover of the
-interpreter at every step (5 % of the proxy's CPU at 5 % 401s, measured by
-`bench/proxy_overhead.py`). Called where no loop runs (a test, a script), the sender runs one
-of its own on a daemon thread. A delivery leaves when the oldest 401 in it has waited
-`linger_s`: 401s come in bursts (a page's calls fail together) and streams (a retry loop), and
-those that come together share one request of both processes, not one each. While 401s come
-faster than `BUSY_PER_S` a second, a delivery waits longer, with the cube of the rate (at most
-ten times as long, 350 ms): more of them share each delivery. When the service is down or slow,
-exchanges wait in the buffer, the oldest are dropped past its size (and counted, and reported
-to the service with the next delivery), and the proxy goes on proxying. The delivery under way
-is never dropped: at most the buffer's size plus one delivery is held.
+JSON array: the service answers a batch with counts, not with each stored event). No thread:
+a delivery is a few socket calls in the loop that is awake anyway, where a thread of its own
+cost the proxy a wake-up, a lock and a handover of the interpreter at every step (5 % of the
+proxy's CPU at 5 % 401s, measured by `bench/proxy_overhead.py`). Called where no loop runs (a
+test, a script), the sender runs one of its own on a daemon thread. A delivery leaves when the
+oldest 401 in it has waited `linger_s`: 401s come in bursts (a page's calls fail together) and
+streams (a retry loop), and those that come together share one request of both processes, not
+one each. While 401s come faster than `BUSY_PER_S` a second, a delivery waits longer, with the
+cube of the rate (at most ten times as long, 350 ms): more of them share each delivery. When
+the service is down or slow, exchanges wait in the buffer, the oldest are dropped past its size
+(and counted, and reported to the service with the next delivery), and the proxy goes on
+proxying. The delivery under way is never dropped: at most the buffer's size plus one delivery
+is held.
 """
 
 from __future__ import annotations
