@@ -726,30 +726,23 @@ def test_captures_handed_over_unbuilt_arrive_built_in_order(ingest, make_sender)
     assert sender.stats.sent == 3 and sender.stats.waiting == 0
 
 
-def test_while_the_service_is_down_few_captures_wait_unbuilt(ingest, make_sender):
-    """A capture waiting unbuilt holds some of its flow: while nothing is delivered, at most
-    a batch (100) wait so, the later ones are built as they come, and all arrive once it is back."""
+@pytest.mark.parametrize(
+    ("captures", "holds", "unbuilt"),
+    [
+        (250, 1000, 100),  # small captures: a batch's worth
+        (40, 60_000, 17),  # 60 KB each: about 1 MB of them (a batch would hold 6 MB)
+    ],
+)
+def test_while_the_service_is_down_few_captures_wait_unbuilt(ingest, make_sender, captures, holds, unbuilt):
+    """A capture waiting unbuilt holds some of its flow (headers, the start of its body): while
+    nothing is delivered, at most a batch of them, holding at most about 1 MB, wait so; the
+    later ones are built as they come, and all arrive in order once the service is back."""
     sender = make_sender(ingest.url)  # not started yet: as good as a service that is down
-    for n in range(250):
-        sender.submit(lambda n=n: item(n), 1000)
+    for n in range(captures):
+        sender.submit(lambda n=n: item(n), holds)
     waiting = list(sender._buffer)
-    assert sum(callable(each) for each in waiting) == 100
-    assert [each for each in waiting if not callable(each)] == [item(n) for n in range(100, 250)]
+    assert sum(callable(each) for each in waiting) == unbuilt
+    assert [each for each in waiting if not callable(each)] == [item(n) for n in range(unbuilt, captures)]
     sender.start()
     assert sender.flush(timeout=20)
-    assert ingest.received == [item(n) for n in range(250)]
-
-
-def test_captures_holding_much_of_their_flows_are_built_sooner(ingest, make_sender):
-    """What waits unbuilt is bounded by the bytes it holds too: 401s with 60 KB of headers
-    and body each wait unbuilt only up to about 1 MB of them (17), not a batch's worth (6 MB);
-    the rest are built as they come, and all arrive in order."""
-    sender = make_sender(ingest.url)  # not started yet: as good as a service that is down
-    for n in range(40):
-        sender.submit(lambda n=n: item(n), 60_000)
-    waiting = list(sender._buffer)
-    assert sum(callable(each) for each in waiting) == 17
-    assert [each for each in waiting if not callable(each)] == [item(n) for n in range(17, 40)]
-    sender.start()
-    assert sender.flush(timeout=20)
-    assert ingest.received == [item(n) for n in range(40)]
+    assert ingest.received == [item(n) for n in range(captures)]
