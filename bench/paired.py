@@ -20,6 +20,9 @@ nothing to find: it should be 1.000); `--versus hooks` against mitmdump with an 
 `responseheaders` and `response` hooks return at once, added as `companion run` adds the
 companion's (what any addon that looks at responses costs mitmproxy).
 
+`--listen` adds what the extension does while a browser is open: a listener that follows
+`GET /api/stream`, so that the service also announces each new event (the badge's feed).
+
 Each session starts fresh processes (a new layout of memory, new hash seeds), so the spread of
 the sessions is what one run of the companion may cost against another; the answer is their
 median, with the mean and its 95 % interval (t, over sessions). Nothing leaves 127.0.0.1.
@@ -99,6 +102,18 @@ def start_hooks_only(port: int, confdir: Path) -> subprocess.Popen:
     return proc
 
 
+# A listener on the live stream, as the extension's background keeps one: reads it to the end.
+LISTENER = """
+import http.client, sys
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+conn.request("GET", "/api/stream", headers={"Authorization": "Bearer " + sys.argv[2], "Accept": "text/event-stream"})
+response = conn.getresponse()
+assert response.status == 200, response.status
+while response.fp.readline():
+    pass
+"""
+
+
 class Client:
     def __init__(self, upstream_port: int, concurrency: int, share: float, cookies: float) -> None:
         self.proc = subprocess.Popen(
@@ -141,6 +156,7 @@ def main() -> None:
     parser.add_argument("--pin", action="store_true", help="both proxies on the first CPU, the rest on the others")
     parser.add_argument("--versus", choices=("companion", "bare", "hooks"), default="companion",
                         help="what runs beside bare mitmdump (bare: the method's own error; hooks: an addon doing nothing)")
+    parser.add_argument("--listen", action="store_true", help="a listener follows /api/stream, as the extension does")
     parser.add_argument("--json", type=Path, help="also write the results here")
     options = parser.parse_args()
     po.PIN = options.pin
@@ -154,12 +170,18 @@ def main() -> None:
             [sys.executable, "-m", "companion.cli", "serve", "--api-port", str(api_port), "--data-dir", str(tmpdir / "data")],
             cwd=po.ROOT, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        for proc in (upstream, service):
+        procs = [upstream, service]
+        for proc in procs:
             po.pin(proc.pid, proxy=False)
         client = None
         try:
             po.wait_port(upstream_port)
             po.wait_port(api_port)
+            if options.listen:
+                token = (tmpdir / "data" / "token").read_text().strip()
+                listener = subprocess.Popen([sys.executable, "-c", LISTENER, str(api_port), token])
+                po.pin(listener.pid, proxy=False)
+                procs.append(listener)
             client = Client(upstream_port, options.concurrency, options.share_401, options.cookies)
             for number in range(options.sessions):
                 bare_port, companion_port = po.free_port(), po.free_port()
@@ -193,7 +215,7 @@ def main() -> None:
         finally:
             if client is not None:
                 client.close()
-            for proc in (service, upstream):
+            for proc in reversed(procs):
                 proc.terminate()
                 proc.wait()
 
@@ -203,7 +225,8 @@ def main() -> None:
     low, high = _interval(ratios)
     requests = options.blocks * options.block
     print(f"\n{options.sessions} sessions of {requests} requests through each proxy, {options.share_401:.0%} 401s"
-          + (f", {options.cookies:.0%} of 200s setting cookies" if options.cookies else ""))  # fmt: skip
+          + (f", {options.cookies:.0%} of 200s setting cookies" if options.cookies else "")
+          + (", a listener on /api/stream" if options.listen else ""))  # fmt: skip
     print(f"companion / bare mitmdump: median {statistics.median(ratios):.3f}, mean {statistics.fmean(ratios):.3f}"
           f" (95 % interval {low:.3f}–{high:.3f}), sessions {min(ratios):.3f}–{max(ratios):.3f}")  # fmt: skip
     print(f"  the proxy alone: median {statistics.median(proxy_ratios):.3f}; the service: {statistics.median(shares):.1%} of bare's CPU")
