@@ -156,9 +156,16 @@ async def stream(request: web.Request) -> web.StreamResponse:
             except TimeoutError:
                 await response.write(b": ping\n\n")
                 continue
-            if item is None:
+            # What else waits goes in the same write: a delivery's events come together.
+            items = [item]
+            while item is not None and not queue.empty():
+                item = queue.get_nowait()
+                items.append(item)
+            closing = items[-1] is None
+            if len(items) > closing:
+                await response.write(b"".join(sse_lines(each) for each in items if each is not None))
+            if closing:
                 break
-            await response.write(sse_lines(item))
     except ConnectionResetError:
         pass  # the listener went away
     finally:

@@ -23,7 +23,7 @@ from companion.net.sites import host_of_origin, site_of
 from companion.service.models import Event
 from companion.service.rows import Row
 from companion.service.store import Store
-from companion.service.stream import Broadcaster, summary_of
+from companion.service.stream import SUMMARY_FIELDS, Broadcaster, summary_of
 
 __all__ = ["MAX_BATCH", "Delivery", "Losses", "event_from_exchange", "ingest_batch", "ingest_payload"]
 
@@ -160,7 +160,7 @@ async def ingest_batch(payloads: list[Any], store: Store, stream: Broadcaster, l
     if stream.listening:
         for (event, _), new in zip(ready, created, strict=True):
             if new:  # a delivery retried after a lost answer is no new 401
-                stream.publish(summary_of(event.model_dump(mode="json", exclude={"exchange"})))
+                stream.publish(summary_of(event.model_dump(mode="json", include=SUMMARY_FIELDS)))
     stored = sum(created)
     return {"stored": stored, "duplicates": len(ready) - stored, "refused": refused}
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-__all__ = ["HEARTBEAT_S", "STREAM_QUEUE", "Broadcaster", "sse_lines", "summary_of"]
+__all__ = ["HEARTBEAT_S", "STREAM_QUEUE", "SUMMARY_FIELDS", "Broadcaster", "sse_lines", "summary_of"]
 
 STREAM_QUEUE = 256
 HEARTBEAT_S = 15.0
@@ -49,11 +49,16 @@ class Broadcaster:
                     queue.get_nowait()
 
 
+_KEEP = ("id", "time", "method", "url", "host", "site", "status", "initiator", "initiator_host")
+SUMMARY_FIELDS: dict[str, Any] = {**dict.fromkeys(_KEEP, True), "diagnosis": {"cause": True, "title": True}}
+"""What `summary_of` reads of an event: an event model dumped with `include=SUMMARY_FIELDS`
+gives it all, without writing out the evidence, fixes and notes it leaves out."""
+
+
 def summary_of(event: dict[str, Any]) -> dict[str, Any]:
     """What the stream carries: enough to count and label, not the whole exchange."""
     diagnosis = event["diagnosis"]
-    keep = ("id", "time", "method", "url", "host", "site", "status", "initiator", "initiator_host")
-    return {**{k: event[k] for k in keep}, "cause": diagnosis["cause"], "title": diagnosis["title"]}
+    return {**{k: event[k] for k in _KEEP}, "cause": diagnosis["cause"], "title": diagnosis["title"]}
 
 
 def sse_lines(item: dict[str, Any]) -> bytes:

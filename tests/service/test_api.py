@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from companion.service.app import create_app
+from companion.service.stream import summary_of
 
 TOKEN = "t0ken-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -306,13 +307,16 @@ async def test_a_batch_streams_each_new_event_to_a_listener(client):
     assert await response.content.readuntil(b"\n\n") == b": connected\n\n"
     await client.post("/api/ingest", json=[exchange(flow_id="s1"), exchange(flow_id="s2")], headers=AUTH)
     await client.post("/api/ingest", json=[exchange(flow_id="s1"), exchange(flow_id="s3")], headers=AUTH)
-    ids = []
+    summaries = []
     for _ in range(3):
         frame = (await response.content.readuntil(b"\n\n")).decode()
-        data = json.loads(next(line for line in frame.splitlines() if line.startswith("data: "))[6:])
-        ids.append(data["id"])
+        summaries.append(json.loads(next(line for line in frame.splitlines() if line.startswith("data: "))[6:]))
     events = (await (await client.get("/api/events", headers=AUTH)).json())["events"]
-    assert ids == [e["id"] for e in reversed(events)] and len(events) == 3
+    assert [s["id"] for s in summaries] == [e["id"] for e in reversed(events)] and len(events) == 3
+    # Each summary is exactly the stored event's, as the API answers it (times and all).
+    for summary in summaries:
+        stored = await (await client.get(f"/api/events/{summary['id']}", headers=AUTH)).json()
+        assert summary == summary_of(stored)
     response.close()
 
 
@@ -353,3 +357,22 @@ async def test_health_is_not_ok_while_the_store_refuses_writes(aiohttp_client, t
         other.close()
     assert (await client.post("/api/ingest", json=[exchange(flow_id="after", url="https://api.example.com/y")], headers=AUTH)).status == 200
     assert (await (await client.get("/api/health")).json())["status"] == "ok"
+
+
+async def test_events_that_wait_together_all_arrive_before_the_stream_ends(client):
+    """Events announced together (a delivery's) reach the listener together and in order; when
+    the service stops, what waits is written before the stream ends."""
+    from companion.service.keys import STREAM
+
+    response = await client.get("/api/stream", headers=AUTH)
+    assert await response.content.readuntil(b"\n\n") == b": connected\n\n"
+    broadcaster = client.server.app[STREAM]
+    for n in range(3):
+        broadcaster.publish({"id": f"e{n}", "cause": "expired_token"})
+    first = (await response.content.readuntil(b"\n\n")).decode()
+    for n in range(3, 5):
+        broadcaster.publish({"id": f"e{n}", "cause": "expired_token"})
+    broadcaster.close()
+    rest = (await response.content.read()).decode()
+    ids = [json.loads(line[6:])["id"] for line in (first + rest).splitlines() if line.startswith("data: ")]
+    assert ids == ["e0", "e1", "e2", "e3", "e4"]
