@@ -1,6 +1,7 @@
 """What each of the companion's functions costs inside the running proxy and service.
 
     .venv/bin/python bench/inside.py [--requests 12000] [--share-401 0.05] [--cookies 0.33]
+    .venv/bin/python bench/inside.py --bare      # bare mitmdump under the same load, for its GC
 
 The whole benchmark (`proxy_overhead.py`) reads each process's CPU from outside, and on two
 shared cores its rounds range over ±10 %. This one looks inside: it starts `companion serve`
@@ -10,6 +11,10 @@ upstream as `proxy_overhead.py`, and prints, for the measured requests only (a w
 out), each function's total, calls and cost a call, beside each process's whole CPU. The
 wrappers cost a little themselves: compare runs of this script with each other, not with the
 whole benchmark. Nothing leaves 127.0.0.1.
+
+Each process's cyclic garbage collector is tallied the same way, by generation (`gc.callbacks`):
+its work is the proxy's and the service's too, and none of the functions above sees it.
+`--bare` runs bare mitmdump alone under the same load, to compare.
 
 A function awaited (`async`) is charged its thread's CPU until it returns, other tasks' work
 on that loop included.
@@ -52,7 +57,7 @@ SERVICE_FUNCTIONS = (
 # Run in each child: wrap the named functions, write the tallies to $INSIDE_OUT twice a
 # second, then run the process's own entry point.
 LAUNCHER = r"""
-import asyncio, importlib, inspect, json, os, sys, threading, time
+import asyncio, gc, importlib, inspect, json, os, sys, threading, time
 from collections import defaultdict
 spent, calls = defaultdict(int), defaultdict(int)
 
@@ -88,6 +93,17 @@ for target in json.loads(os.environ["INSIDE_FUNCTIONS"]):
     else:
         setattr(owner, name, timed(original, path))
 
+# The cyclic garbage collector's own time, by generation: work the functions above do not see.
+gc_started = {}
+def on_gc(phase, info):
+    if phase == "start":
+        gc_started[threading.get_ident()] = time.thread_time_ns()
+    else:
+        label = f"gc: generation {info['generation']}"
+        spent[label] += time.thread_time_ns() - gc_started.pop(threading.get_ident(), time.thread_time_ns())
+        calls[label] += 1
+gc.callbacks.append(on_gc)
+
 def write():
     while True:
         time.sleep(0.5)
@@ -100,6 +116,10 @@ if sys.argv[1] == "serve":
     from companion.cli import main
     sys.argv = ["companion", *sys.argv[1:]]
     sys.exit(main())
+if sys.argv[1] == "mitmdump":  # bare, for its garbage collector beside the companion's
+    from mitmproxy.tools.main import mitmdump
+    sys.argv = ["mitmdump", *sys.argv[2:]]
+    sys.exit(mitmdump())
 from companion.capture.dump import run
 run(sys.argv[2:])
 """
@@ -125,36 +145,43 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--share-401", type=float, default=0.05)
     parser.add_argument("--cookies", type=float, default=0.0, help="share of 200s that set cookies")
+    parser.add_argument("--bare", action="store_true",
+                        help="bare mitmdump instead of the companion, no service: its CPU and garbage collector alone")
     parser.add_argument("--json", type=Path, help="also write the results here")
     options = parser.parse_args()
+    names = ("proxy",) if options.bare else ("proxy", "service")
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         upstream, api, proxy_port = po.free_port(), po.free_port(), po.free_port()
         outs = {"service": tmpdir / "service.json", "proxy": tmpdir / "proxy.json"}
         procs = [subprocess.Popen([sys.executable, "-c", po.UPSTREAM, str(upstream)])]
+        proxy_args = ["--listen-host", "127.0.0.1", "--listen-port", str(proxy_port), "--set", f"confdir={tmpdir / 'mitm'}",
+                      "--set", "flow_detail=0", "--set", "termlog_verbosity=warn"]  # fmt: skip
         try:
-            procs.append(_launch(
-                ["serve", "--api-port", str(api), "--data-dir", str(tmpdir / "data")], SERVICE_FUNCTIONS, outs["service"]
-            ))  # fmt: skip
+            running = {}
+            if options.bare:
+                running["proxy"] = _launch(["mitmdump", *proxy_args], (), outs["proxy"])
+            else:
+                running["service"] = _launch(
+                    ["serve", "--api-port", str(api), "--data-dir", str(tmpdir / "data")], SERVICE_FUNCTIONS, outs["service"]
+                )  # fmt: skip
+                po.wait_port(api)
+                running["proxy"] = _launch(
+                    ["run", *proxy_args, "--set", f"companion_api=http://127.0.0.1:{api}", "--set", f"companion_data_dir={tmpdir / 'data'}"],
+                    PROXY_FUNCTIONS, outs["proxy"],
+                )  # fmt: skip
+            procs.extend(running.values())
             po.wait_port(upstream)
-            po.wait_port(api)
-            procs.append(_launch(
-                ["run", "--listen-host", "127.0.0.1", "--listen-port", str(proxy_port), "--set", f"confdir={tmpdir / 'mitm'}",
-                 "--set", "flow_detail=0", "--set", "termlog_verbosity=warn",
-                 "--set", f"companion_api=http://127.0.0.1:{api}", "--set", f"companion_data_dir={tmpdir / 'data'}"],
-                PROXY_FUNCTIONS, outs["proxy"],
-            ))  # fmt: skip
             po.wait_port(proxy_port)
-            service, proxy = procs[1], procs[2]
             po.drive(proxy_port, upstream, 1000, options.concurrency, options.share_401, options.cookies)  # warm-up
             time.sleep(1.5)
-            before = {name: _tallies(out) for name, out in outs.items()}
-            cpu_before = {"service": po.cpu_seconds(service.pid), "proxy": po.cpu_seconds(proxy.pid)}
+            before = {name: _tallies(outs[name]) for name in names}
+            cpu_before = {name: po.cpu_seconds(proc.pid) for name, proc in running.items()}
             po.drive(proxy_port, upstream, options.requests, options.concurrency, options.share_401, options.cookies)
             time.sleep(1.5)  # the last deliveries
-            cpu = {name: po.cpu_seconds(p.pid) - cpu_before[name] for name, p in (("service", service), ("proxy", proxy))}
-            after = {name: _tallies(out) for name, out in outs.items()}
+            cpu = {name: po.cpu_seconds(proc.pid) - cpu_before[name] for name, proc in running.items()}
+            after = {name: _tallies(outs[name]) for name in names}
         finally:
             for proc in reversed(procs):
                 proc.terminate()
@@ -162,8 +189,8 @@ def main() -> None:
 
     results: dict = {"requests": options.requests, "share_401": options.share_401, "cookies": options.cookies}
     print(f"{options.requests} requests, {options.share_401:.0%} 401s, {options.cookies:.0%} of 200s setting cookies")
-    for name in ("proxy", "service"):
-        print(f"\n{name}: {1000 * cpu[name]:.1f} ms of CPU in all")
+    for name in names:
+        print(f"\n{'bare mitmdump' if options.bare else name}: {1000 * cpu[name]:.1f} ms of CPU in all")
         rows = {}
         for label, total in after[name]["spent"].items():
             spent = (total - before[name]["spent"].get(label, 0)) / 1e6
