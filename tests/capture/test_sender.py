@@ -10,6 +10,7 @@ import logging
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -746,3 +747,32 @@ def test_while_the_service_is_down_few_captures_wait_unbuilt(ingest, make_sender
     sender.start()
     assert sender.flush(timeout=20)
     assert ingest.received == [item(n) for n in range(captures)]
+
+
+class _Watched(dict):
+    """A capture whose end the test can see (a plain dict cannot be weakly referenced)."""
+
+
+@pytest.mark.parametrize("unbuilt", [False, True], ids=["built in the hook", "built when delivered"])
+def test_a_delivered_capture_is_let_go_at_once(ingest, make_sender, unbuilt):
+    """Once its delivery is answered, the sender keeps nothing of a capture while it waits for
+    the next one. Kept until then, captures outlived the collector's young generations, and
+    the proxy's full collections (40 ms of CPU each, every flow waiting) came half as often
+    again: a quarter of the extra ones the companion costs mitmproxy."""
+    watched: list[weakref.ref] = []
+
+    def build() -> dict[str, Any]:
+        capture = _Watched(item(len(watched)))
+        watched.append(weakref.ref(capture))
+        return capture
+
+    sender = make_sender(ingest.url)
+    sender.start()
+    for _ in range(3):
+        sender.submit(build if unbuilt else build())
+    assert sender.flush()
+    assert len(ingest.received) == 3 and len(watched) == 3
+    deadline = time.monotonic() + 5  # the sender's thread lets go right after the answer
+    while any(ref() is not None for ref in watched) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [ref() for ref in watched] == [None, None, None]
