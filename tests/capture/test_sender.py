@@ -635,15 +635,28 @@ async def test_reads_every_way_an_answer_can_be_framed(make_sender, style):
 
 
 def test_a_capture_too_large_as_sent_is_dropped_and_never_blocks_the_rest(ingest, make_sender):
-    """Text that escapes to several bytes a character can make one capture larger, as sent,
-    than the service takes: it is refused and counted, and the next one goes as ever."""
+    """A capture larger, as sent, than the service takes is refused and counted, and the next
+    one goes as ever."""
     sender = make_sender(ingest.url, linger_s=0)
     sender.start()
-    sender.submit({"flow_id": "huge", "text": "\u00e9" * 100_000})  # 600 KB as JSON
+    sender.submit({"flow_id": "huge", "text": "\u00e9" * 300_000})  # 600 KB as UTF-8
     sender.submit(item(1))
     assert sender.flush(timeout=20)
     assert ingest.received == [item(1)]
     assert (sender.stats.sent, sender.stats.rejected) == (1, 1)
+
+
+def test_text_beyond_ascii_goes_as_utf8_as_it_was_measured(ingest, make_sender):
+    """The addon measures a capture in UTF-8 against the service's limit; it goes so too. Sent
+    with every "é" escaped to six bytes, a capture of 200 KB that fits arrived as 600 KB, was
+    refused as too large, and the 401 was lost."""
+    sender = make_sender(ingest.url, linger_s=0)
+    sender.start()
+    capture = {"flow_id": "accented", "text": "\u00e9" * 100_000}  # 200 KB as UTF-8
+    sender.submit(capture)
+    assert sender.flush(timeout=20)
+    assert ingest.received == [capture]
+    assert (sender.stats.sent, sender.stats.rejected) == (1, 0)
 
 
 def test_what_a_twice_replaced_sender_had_under_way_reaches_the_newest(ingest, make_sender):
