@@ -5,7 +5,16 @@ with the pydantic models of `companion.diagnosis.models`, whose fields a test ke
 the keys the addon writes. Both sides read the version from here.
 """
 
-__all__ = ["MAX_EXCHANGE_BYTES", "SCHEMA_VERSION"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_CHALLENGES",
+    "MAX_COOKIES",
+    "MAX_CREDENTIALS",
+    "MAX_EXCHANGE_BYTES",
+    "MAX_HEADERS",
+    "MAX_HEADER_VALUE",
+    "SCHEMA_VERSION",
+]
 
 SCHEMA_VERSION = 1
 """Bumped when a field changes meaning or goes away; new optional fields keep it."""
@@ -13,3 +22,19 @@ SCHEMA_VERSION = 1
 MAX_EXCHANGE_BYTES = 256 * 1024
 """What one exchange may weigh as JSON. The addon trims to fit (saying what it cut); the
 service accepts twice this for a batch's overhead and refuses more."""
+
+# What the addon keeps of one exchange at most, whatever a server sends (what it cut is said
+# in `truncated`); the service accepts no more, so that the diagnosis reads a bounded exchange
+# whoever posted it.
+MAX_HEADERS = 64
+"""Request headers, and response headers, kept."""
+MAX_HEADER_VALUE = 1024
+"""Characters of a header value (or a challenge line) kept; a longer one ends `[… N more chars]`."""
+MAX_CHALLENGES = 16
+"""`WWW-Authenticate` lines kept, and `Proxy-Authenticate` lines."""
+MAX_COOKIES = 64
+"""Cookies the request sent, and `Set-Cookie` lines, kept."""
+MAX_CREDENTIALS = 16
+"""Credentials described (Authorization headers, API-key headers and parameters)."""
+MAX_BODY_BYTES = 4096
+"""Bytes of a decoded body read for its error."""

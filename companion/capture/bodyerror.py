@@ -10,13 +10,14 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from companion.capture.redact import mask_tokens
+from companion.wire import MAX_BODY_BYTES
 
 __all__ = ["MAX_BODY_BYTES", "extract_body_error"]
 
-MAX_BODY_BYTES = 4096
 _MAX_FIELD = 300
 
 _CODE_KEYS = ("error", "code", "error_code", "errorCode", "type", "status_code", "reason")
@@ -117,12 +118,18 @@ def _from_html(text: str) -> dict[str, str | None] | None:
     return {"code": None, "message": message, "field": f"html:{part}"} if message else None
 
 
-def extract_body_error(content_type: str | None, body: bytes | None) -> dict[str, str | None] | None:
-    """The server's own error code and message, or None. Reads at most MAX_BODY_BYTES."""
+def extract_body_error(
+    content_type: str | None, body: bytes | None, unecho: Callable[[str], str] | None = None
+) -> dict[str, str | None] | None:
+    """The server's own error code and message, or None. Reads at most MAX_BODY_BYTES.
+    `unecho` masks what the body echoes of the request's secrets, before anything else reads
+    it (in JSON, a secret's quotes and backslashes are escaped: `unecho` matches that form too)."""
     if not body:
         return None
     head = body[:MAX_BODY_BYTES]
     text = head.decode("utf-8", "replace")
+    if unecho is not None:
+        text = unecho(text)
     ctype = (content_type or "").lower()
     stripped = text.lstrip()
     if "json" in ctype or stripped[:1] in "{[":

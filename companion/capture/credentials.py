@@ -71,6 +71,7 @@ def _unknown_scheme_length(text: str) -> int | None:
 
 def basic_parts(payload: str) -> list[str]:
     """The user name and password of a Basic payload, as sent; [] when it does not decode."""
+    payload = payload.rstrip("=")  # padding sent twice over is still the same pair
     try:
         text = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
@@ -126,8 +127,9 @@ _DIGEST_KEPT = ("realm", "algorithm", "qop", "uri", "nc", "userhash", "charset")
 
 
 def _digest(text: str) -> dict[str, Any]:
-    """User name and the non-secret parameters of a Digest Authorization (RFC 7616)."""
-    parsed = parse_challenges(text)
+    """User name and the non-secret parameters of a Digest Authorization (RFC 7616), from its
+    first 4 KB (a real one is a few hundred bytes; a page may send megabytes)."""
+    parsed = parse_challenges(text[:4096])
     if not parsed.challenges:
         return {}
     params = parsed.challenges[0].params

@@ -30,11 +30,11 @@ from companion.capture.credentials import (
     scheme_of,
 )
 from companion.capture.decode import decoded_prefix
+from companion.capture.echoes import MAX_SECRETS, MIN_ECHO, Echoes
 from companion.capture.jwt import looks_like_jwt, unverified_jwt
 from companion.capture.keys import key_prefix
 from companion.capture.redact import (
     API_KEY_QUERY_PARAMS,
-    MASK,
     is_credential_header,
     is_secret_name,
     is_token_like,
@@ -42,12 +42,21 @@ from companion.capture.redact import (
     mask_tokens,
     redact_header_value,
     redact_url,
+    redacted_marker,
     scrub,
 )
 from companion.net.challenge import parse_challenges
 from companion.net.cookies import cookie_pairs
 from companion.net.dates import parse_http_date, utc_iso
-from companion.wire import MAX_EXCHANGE_BYTES, SCHEMA_VERSION
+from companion.wire import (
+    MAX_CHALLENGES,
+    MAX_COOKIES,
+    MAX_CREDENTIALS,
+    MAX_EXCHANGE_BYTES,
+    MAX_HEADER_VALUE,
+    MAX_HEADERS,
+    SCHEMA_VERSION,
+)
 
 __all__ = [
     "Caught",
@@ -67,12 +76,21 @@ _BLOB = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2},?$")
 _MAX_RAW_BODY = 64 * 1024
 # What one exchange keeps at most, so that none outgrows the service's ingest limit (and is
 # lost there) whatever a server sends; what was cut is said in `truncated`.
-MAX_HEADERS = 64
 _MAX_COOKIE_AGE_S = 400 * 86400
-MAX_HEADER_VALUE = 1024
-MAX_CHALLENGES = 16
-MAX_COOKIES = 64
-MAX_CREDENTIALS = 16
+# Of a longer header value, this much is masked and the rest only counted: what is kept is cut
+# at MAX_HEADER_VALUE, and a token across the cut is masked whole.
+_MASK_WINDOW = MAX_HEADER_VALUE + 256
+# The header text one exchange masks at most (a real 401's are a few KB): past it, a value
+# keeps its length only. Masking reads URLs and pairs in a value, and 128 headers of 8 KB of
+# URL pairs cost the proxy over a second before this bound.
+_MASK_BUDGET = 32 * 1024
+# The service's own limits (`companion.diagnosis.models.Exchange`): a field past them would
+# get the whole 401 refused, so each is cut to fit here.
+_MAX_METHOD = 32
+_MAX_URL = 16 * 1024
+_MAX_HOST = 1024
+# Of a request's structured header (a Digest `Authorization`), this much is parsed.
+_MAX_PARSED = 4096
 # Headers read on their own below, never as API keys.
 _OWN_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
@@ -84,7 +102,7 @@ def initiator_of(origin: str | None, referer: str | None) -> str | None:
         if not header:
             continue
         try:
-            parts = urlsplit(scrub(header))
+            parts = urlsplit(scrub(header[:_MAX_HOST]))  # an origin is at the start: no megabyte parsed
             port = parts.port
         except ValueError:
             continue
@@ -125,15 +143,13 @@ _MAX_SHAPES = 1024
 def _shape(line: str) -> str | None:
     """`name=value; attrs` with the value as as many `x`: it parses exactly as the line does
     (same name, same value length, same attributes). None for any other form (no `=`, a
-    quoted value, a `;` or `,` in the name), which is parsed as it is and not remembered."""
+    quoted value, a `;` or `,` in the name), which is parsed as it is and not remembered.
+    The value runs to the first `;`, commas and all, as `_parse_line` reads it."""
     name, eq, rest = line.partition("=")
     if not eq or ";" in name or "," in name or rest.startswith('"'):
         return None
-    end = len(rest)
-    for delimiter in ";,":
-        found = rest.find(delimiter, 0, end)
-        if found >= 0:
-            end = found
+    end = rest.find(";")
+    end = len(rest) if end < 0 else end
     return f"{name}={'x' * end}{rest[end:]}"
 
 
@@ -152,18 +168,26 @@ def _parsed_line(line: str) -> _ParsedLine:
 
 
 def _parse_line(line: str) -> _ParsedLine:
-    """Each cookie of one line: its value-free `SetCookie` dict but `deletes`, its Max-Age and
-    its Expires (a timestamp), from which `deletes` is worked out at the time it is received."""
+    """The cookie of one line: its value-free `SetCookie` dict but `deletes`, its Max-Age and
+    its Expires (a timestamp), from which `deletes` is worked out at the time it is received.
+
+    One line sets one cookie, as browsers read it (RFC 6265bis §5.6): its name and value run to
+    the first `;`, commas and all. mitmproxy's parser also splits a line at commas (folded
+    lines of old), which would take the part of a value after a comma (`ids=YWJj,SGVs…==`) for
+    a second cookie's name: it reads only the attributes here."""
+    pair, _, attributes = line.partition(";")
+    name, eq, value = pair.partition("=")
+    if not eq:
+        # "Set-Cookie: abc123" has no "=": a cookie with no name whose value is abc123. The
+        # value is never kept as a name.
+        name, value = "", pair
+    name, value = name.strip(" \t"), value.strip(" \t")
     try:
-        parsed = mcookies.parse_set_cookie_header(line)
+        parsed = mcookies.parse_set_cookie_header(f"x=;{attributes}") if attributes.strip() else []
     except Exception:  # noqa: BLE001 - a server's junk must not stop the capture
-        return ()
+        parsed = []
     found = []
-    for name, value, attrs in parsed:
-        if value is None:
-            # "Set-Cookie: abc123" has no "=": a cookie with no name whose value is abc123
-            # (RFC 6265bis §5.6). The value is never kept as a name.
-            name, value = "", name
+    for _, _, attrs in [("", "", parsed[0][2])] if parsed else [("", "", mcookies.CookieAttrs())]:
         lowered = {k.lower(): v for k, v in attrs.items(multi=True)}
         max_age = None
         if lowered.get("max-age") is not None:
@@ -220,8 +244,12 @@ def site_host_of(authority: str | None, host: str) -> str:
     (mitmproxy's, with IDNA) is remembered per header value: a browser sends a few hosts many
     times over, and every normal response that sets a cookie asks."""
     if not authority:
-        return host.lower()
+        return host[:_MAX_HOST].lower()
     if len(authority) > 255:  # no real host: parsed each time, never remembered
+        if len(authority) > _MAX_HOST:
+            # Longer than the exchange keeps: the request's own host, never IDNA's work on
+            # a megabyte a page chose (4 s of the proxy's CPU).
+            return host[:_MAX_HOST].lower()
         return url.parse_authority(authority, check=False)[0].lower()
     return _host_of_authority(authority)
 
@@ -304,9 +332,64 @@ def _masked(kind: str, value: str, mask: Callable[[str], str], secrets: list[str
     return masked
 
 
-def _headers(headers: Fields, what: str, truncated: list[str], secrets: list[str]) -> list[tuple[str, str]]:
-    pairs = _bounded(headers.pairs, MAX_HEADERS, what, truncated)
-    return [(_short(n), _short(_masked(f"header {n}", v, partial(redact_header_value, n), secrets))) for n, v in pairs]
+class _Budget:
+    """What is left of an exchange's `_MASK_BUDGET`."""
+
+    __slots__ = ("left", "spent_out")
+
+    def __init__(self) -> None:
+        self.left = _MASK_BUDGET
+        self.spent_out = 0
+
+    def allows(self, text: str) -> bool:
+        if len(text) > self.left:
+            self.spent_out += 1
+            return False
+        self.left -= len(text)
+        return True
+
+
+def _window(value: str) -> str:
+    """What is masked of a value: all of it, or of a long one the window that is kept."""
+    return value if len(value) <= MAX_HEADER_VALUE else value[:_MASK_WINDOW]
+
+
+def _cut(masked: str, value: str) -> str:
+    """`masked` (`value`'s window, masked) cut as what is kept, saying how much of `value` was not."""
+    if len(value) <= MAX_HEADER_VALUE:
+        return _short(masked)
+    return masked[:MAX_HEADER_VALUE] + f"[… {len(value) - MAX_HEADER_VALUE} more chars]"
+
+
+def _headers(
+    headers: Fields, what: str, truncated: list[str], secrets: list[str], echoes: Echoes, budget: _Budget
+) -> list[tuple[str, str]]:
+    """The headers, redacted; each value with the request's secrets masked where it echoes them
+    (before anything else reads a server's; after the redaction of a request's own, which
+    reduces the secrets' sources to their lengths), then cut."""
+    request, echoed = what.startswith("request"), bool(echoes.found)
+    kept = []
+    for name, value in _bounded(headers.pairs, MAX_HEADERS, what, truncated):
+        head = value if len(value) <= MAX_HEADER_VALUE else value[:_MASK_WINDOW]
+        if _keeps_words(name[:256]) and not budget.allows(head):
+            kept.append((_short(name), redacted_marker(value)))
+            continue
+        if echoed and not request:
+            head = echoes(head)
+        masked = _masked(f"header {name}", head, partial(redact_header_value, name), secrets)
+        if echoed and request:
+            masked = echoes(masked)
+        kept.append((_short(name), _short(masked) if head is value else _cut(masked, value)))
+    return kept
+
+
+def _challenges(values: list[str], secrets: list[str], echoes: Echoes, budget: _Budget) -> list[str]:
+    """A response's challenges (`WWW-Authenticate` or `Proxy-Authenticate` lines): the request's
+    secrets masked where they are echoed, then tokens, then cut."""
+    return [
+        _cut(_masked("challenge", echoes(_window(v)), _mask_challenge, secrets), v) if budget.allows(_window(v)) else redacted_marker(v)
+        for v in values
+    ]
 
 
 def _mask_challenge(line: str) -> str:
@@ -316,16 +399,25 @@ def _mask_challenge(line: str) -> str:
 
 
 def _credentials(full_path: str, key: bytes, headers: Fields) -> tuple[list[dict], list[dict]]:
-    creds = [describe_authorization(v, source="request.authorization", key=key) for v in headers.get_all("authorization")]
-    proxy = [describe_authorization(v, source="request.proxy-authorization", key=key) for v in headers.get_all("proxy-authorization")]
+    """The credentials a request carried, described (`MAX_CREDENTIALS` of each kind at most:
+    the exchange keeps no more, and describing ten thousand cost the proxy 65 ms)."""
+    auth = headers.get_all("authorization")[:MAX_CREDENTIALS]
+    creds = [describe_authorization(v, source="request.authorization", key=key) for v in auth]
+    proxy_auth = headers.get_all("proxy-authorization")[:MAX_CREDENTIALS]
+    proxy = [describe_authorization(v, source="request.proxy-authorization", key=key) for v in proxy_auth]
+    found = 0
     for name, value in headers.pairs:
-        if name.lower() not in _OWN_HEADERS and _credential_header(name):
-            creds.append(describe_api_key(value, source=f"request.header.{name.lower()}", key=key))
-    path, _, query = full_path.partition("?")
+        if name.lower() not in _OWN_HEADERS and _credential_header(name[:256]):
+            found += 1
+            if found <= MAX_CREDENTIALS:
+                creds.append(describe_api_key(value, source=f"request.header.{name.lower()[:64]}", key=key))
+    path, _, query = full_path[:_MAX_URL].partition("?")
     if query:
         for name, value in parse_qsl(query, keep_blank_values=True):
             if name.lower() in API_KEY_QUERY_PARAMS:
                 creds.append(describe_api_key(value, source=f"request.query.{name.lower()}", key=key))
+                if len(creds) > 2 * MAX_CREDENTIALS:
+                    break
     for segment in path.split("/"):
         # A key in the URL path (Telegram's /bot<token>/…): only a JWT or a key of a known
         # form counts, never an id that merely looks random.
@@ -334,13 +426,12 @@ def _credentials(full_path: str, key: bytes, headers: Fields) -> tuple[list[dict
     return creds, proxy
 
 
-def _body_error(raw: bytes, headers: Fields) -> dict | None:
-    """The error a body's first bytes (at most `_MAX_RAW_BODY`, as sent) tell of."""
+def _decoded_body(raw: bytes, headers: Fields) -> bytes | None:
+    """A body's first bytes (at most `_MAX_RAW_BODY`, as sent), decoded: at most MAX_BODY_BYTES."""
     if not raw:
         return None
     # Never get_content(): it decodes the whole body, and a compression bomb is a few KB.
-    body = decoded_prefix(raw, headers.get("content-encoding"), MAX_BODY_BYTES)
-    return extract_body_error(headers.get("content-type"), body)
+    return decoded_prefix(raw, headers.get("content-encoding"), MAX_BODY_BYTES)
 
 
 @dataclass(slots=True, frozen=True)
@@ -454,17 +545,19 @@ def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
     truncated: list[str] = []
     sent, answered = taken.sent, Fields(caught.answered)
     secrets = request_secrets(caught.full_path, sent)
+    body = _decoded_body(caught.body, answered)
+    echoes = Echoes(secrets, _server_texts(caught, sent, answered, body) if secrets else ())
+    budget = _Budget()
     credentials = _bounded(taken.credentials, MAX_CREDENTIALS, "request.credentials", truncated)
     proxy_credentials = _bounded(taken.proxy_credentials, MAX_CREDENTIALS, "request.proxy_credentials", truncated)
     sent_cookies: list[dict] = []
     cookie_lines = sent.get_all("cookie")
-    for line in cookie_lines:
-        for name, value in cookie_pairs(line):
-            cookie: dict[str, Any] = {"name": _short(scrub(name)), "length": len(value), "fingerprint": fingerprint(value, key)}
-            if looks_like_jwt(value) and (claims := unverified_jwt(value)):
-                cookie["jwt"] = claims  # a token kept in a cookie: its times are evidence
-            sent_cookies.append(cookie)
-    sent_cookies = _bounded(sent_cookies, MAX_COOKIES, "request.cookies", truncated)
+    pairs = [pair for line in cookie_lines for pair in cookie_pairs(line[: _MAX_PARSED * 16])]
+    for name, value in _bounded(pairs, MAX_COOKIES, "request.cookies", truncated):
+        cookie: dict[str, Any] = {"name": _short(scrub(name)), "length": len(value), "fingerprint": fingerprint(value, key)}
+        if looks_like_jwt(value) and (claims := unverified_jwt(value)):
+            cookie["jwt"] = claims  # a token kept in a cookie: its times are evidence
+        sent_cookies.append(cookie)
     truncated += taken.set_cookie_cuts
 
     origin = sent.get("origin")
@@ -476,18 +569,18 @@ def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "flow_id": caught.flow_id,
         "time": utc_iso(caught.started or caught.caught_at),
-        "method": caught.method,
-        "url": taken.url,
+        "method": caught.method[:_MAX_METHOD],
+        "url": _fitted(taken.url, _MAX_URL),
         "scheme": caught.scheme,
         "host": taken.host,
         "port": caught.port,
-        "path": redact_url(caught.full_path.partition("?")[0]),
+        "path": _fitted(redact_url(caught.full_path.partition("?")[0]), _MAX_URL),
         "http_version": caught.http_version,
         "status": caught.status,
-        "reason": _masked("text", caught.reason, mask_tokens, secrets),
+        "reason": _cut(_masked("text", echoes(_window(caught.reason)), mask_tokens, secrets), caught.reason),
         "initiator": initiator_of(origin, referer),
         "request": {
-            "headers": _headers(sent, "request.headers", truncated, secrets),
+            "headers": _headers(sent, "request.headers", truncated, secrets, echoes, budget),
             "credentials": credentials,
             "proxy_credentials": proxy_credentials,
             "cookies": sent_cookies,
@@ -499,27 +592,27 @@ def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
             "sec_fetch_mode": _short_or_none(sent.get("sec-fetch-mode")),
             "sec_fetch_dest": _short_or_none(sent.get("sec-fetch-dest")),
             "access_control_request_method": _short_or_none(sent.get("access-control-request-method")),
-            "user_agent": _short(_masked("text", sent.get("user-agent") or "", mask_tokens, secrets)) or None,
+            "user_agent": _short(echoes(_masked("text", sent.get("user-agent") or "", mask_tokens, secrets))) or None,
         },
         "response": {
-            "headers": _headers(answered, "response.headers", truncated, secrets),
-            "www_authenticate": [
-                _masked("challenge", _short(v), _mask_challenge, secrets)
-                for v in _bounded(answered.get_all("www-authenticate"), MAX_CHALLENGES, "response.www_authenticate", truncated)
-            ],
-            "proxy_authenticate": [
-                _masked("challenge", _short(v), _mask_challenge, secrets)
-                for v in _bounded(answered.get_all("proxy-authenticate"), MAX_CHALLENGES, "response.proxy_authenticate", truncated)
-            ],
+            "headers": _headers(answered, "response.headers", truncated, secrets, echoes, budget),
+            "www_authenticate": _challenges(
+                _bounded(answered.get_all("www-authenticate"), MAX_CHALLENGES, "response.www_authenticate", truncated), secrets, echoes, budget
+            ),
+            "proxy_authenticate": _challenges(
+                _bounded(answered.get_all("proxy-authenticate"), MAX_CHALLENGES, "response.proxy_authenticate", truncated), secrets, echoes, budget
+            ),
             "set_cookies": taken.set_cookies,
             "date": date.isoformat() if date else None,
             "date_raw": _short_or_none(date_raw),
             "received": utc_iso(caught.received),
             "content_type": _short_or_none(answered.get("content-type")),
             "body_length": caught.body_length,
-            "body_error": _body_error(caught.body, answered),
+            "body_error": extract_body_error(answered.get("content-type"), body, echoes) if body else None,
         },
     }
+    if budget.spent_out:
+        truncated.append(f"headers: {budget.spent_out} values past {_MASK_BUDGET // 1024} KB of text kept as their lengths only")
     exchange["truncated"] = truncated
     try:  # one C-speed check; the walk only for the rare exchange carrying undecodable bytes
         dumped = json.dumps(exchange, ensure_ascii=False)
@@ -528,13 +621,29 @@ def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
         exchange = _scrubbed(exchange)
         dumped = json.dumps(exchange, ensure_ascii=False)
         size = len(dumped.encode("utf-8", "replace"))
-    # Whatever the server echoed of the request's own secrets (a password in a message, the
-    # rejected token quoted back) is masked whatever it looks like: matched, not guessed.
-    echoed = [secret for secret in secrets if secret in dumped]
-    if echoed:
-        exchange["response"] = _without(exchange["response"], echoed)
-        exchange["reason"] = _without(exchange["reason"], echoed)
+    # Whatever else of the server's text still echoes the request's own secrets (a cookie
+    # name taken from a `Set-Cookie`, the content type) is masked there too: matched, not guessed.
+    left = echoes.left_in(dumped) if secrets else None
+    if left is not None:
+        exchange["response"] = _without(exchange["response"], left)
+        exchange["reason"] = _without(exchange["reason"], left)
     return _within_limit(exchange, size)
+
+
+def _server_texts(caught: Caught, sent: Fields, answered: Fields, body: bytes | None) -> list[str]:
+    """The texts of an exchange that may echo the request's secrets: all the server sent that is
+    kept (its reason, headers, the start of its body), and the request's headers kept as words;
+    of each, the part that is masked."""
+    texts = [caught.reason[:_MASK_WINDOW], *(value[:_MASK_WINDOW] for _, value in answered.pairs[: 2 * MAX_HEADERS])]
+    if body:
+        texts.append(body[:MAX_BODY_BYTES].decode("utf-8", "replace"))
+    texts += [value[:_MASK_WINDOW] for name, value in sent.pairs[:MAX_HEADERS] if _keeps_words(name[:256]) and not _credential_header(name[:256])]
+    return texts
+
+
+def _fitted(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, saying so at its end."""
+    return text if len(text) <= limit else text[: limit - 20] + "[… cut]"
 
 
 def _within_limit(exchange: dict[str, Any], size: int) -> dict[str, Any]:
@@ -551,18 +660,14 @@ def _within_limit(exchange: dict[str, Any], size: int) -> dict[str, Any]:
     return exchange
 
 
-# Secrets shorter than this are not matched: "1234" would mask every number in the exchange.
-_MIN_ECHO = 6
-_MAX_SECRETS = 64
-
-
 def request_secrets(full_path: str, headers: Fields) -> list[str]:
-    """The secret values a request (its path with the query, its headers) carried, longest
-    first: credentials (and the parts of a Basic pair), cookie values, credential headers,
-    secret query values, keys in the path."""
+    """The secret values a request (its path with the query, its headers) carried, the
+    credentials first: credentials (and the parts of a Basic pair), credential headers, secret
+    query values, keys in the path, then cookie values, each kind longest first."""
     found: list[str] = []
-    for name, value in headers.pairs:
-        lowered = name.lower()
+    cookies: list[str] = []
+    for name, value in headers.pairs[: 4 * MAX_HEADERS]:
+        lowered = name[:256].lower()
         if lowered in {"authorization", "proxy-authorization"}:
             scheme = scheme_of(value)
             secret = value.strip()[len(scheme) :].strip() if scheme else value.strip()
@@ -572,32 +677,34 @@ def request_secrets(full_path: str, headers: Fields) -> list[str]:
             elif scheme and scheme.lower() == "digest":
                 # The parts a server might quote back on their own: the client nonce and the
                 # response hash (never kept, and masked wherever they come back).
-                params = next(iter(parse_challenges(value.strip()).challenges), None)
+                params = next(iter(parse_challenges(value.strip()[:_MAX_PARSED]).challenges), None)
                 found += [params.param(name) or "" for name in ("cnonce", "response")] if params else []
             elif not scheme:
                 found += secret.split()  # "hunter two": each word may come back alone
         elif lowered == "cookie":
-            found += [v for _, v in cookie_pairs(value)]
-        elif _credential_header(name) or not _keeps_words(name):
+            cookies += [v for _, v in cookie_pairs(value[:_MAX_PARSED * 16])]
+        elif _credential_header(lowered) or not _keeps_words(lowered):
             found.append(value.strip())  # a vendor's own header: a secret unless shown otherwise
-    path, _, query = full_path.partition("?")
-    found += [v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in API_KEY_QUERY_PARAMS or _secret_name(n)]
-    found += [segment for segment in path.split("/") if key_prefix(segment) or looks_like_jwt(segment) or is_token_like(segment)]
-    unique = {secret for secret in found if len(secret) >= _MIN_ECHO}
+    path, _, query = full_path[:_MAX_URL].partition("?")
+    found += [v for n, v in parse_qsl(query, keep_blank_values=True) if n.lower() in API_KEY_QUERY_PARAMS or _secret_name(n[:256])]
+    found += [
+        segment for segment in path.split("/")
+        if MIN_ECHO <= len(segment) <= 4096 and (key_prefix(segment) or looks_like_jwt(segment) or is_token_like(segment))
+    ]  # fmt: skip
     # Bounded like everything a request brings: thousands of cookies must not make the
-    # matching cost the proxy seconds.
-    return sorted(unique, key=len, reverse=True)[:_MAX_SECRETS]
+    # matching cost the proxy seconds; seventy tracking cookies must not crowd out a session's.
+    unique = dict.fromkeys(
+        [*sorted(found, key=len, reverse=True), *sorted(cookies, key=len, reverse=True)]
+    )  # fmt: skip
+    return [secret for secret in unique if len(secret) >= MIN_ECHO][:MAX_SECRETS]
 
 
-def _without(value: Any, secrets: list[str]) -> Any:
-    """`value` with every occurrence of each secret replaced by the mask, at any depth."""
+def _without(value: Any, echoes: Echoes) -> Any:
+    """`value` with every echo masked, at any depth."""
     if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, MASK)
-        return value
+        return echoes(value)
     if isinstance(value, dict):
-        return {k: _without(v, secrets) for k, v in value.items()}
+        return {k: _without(v, echoes) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_without(v, secrets) for v in value]
+        return [_without(v, echoes) for v in value]
     return value
