@@ -13,7 +13,7 @@ from typing import Any
 from companion.diagnosis.cookie_names import classify as cookie_category
 from companion.diagnosis.documented import ApiForm, form_of
 from companion.diagnosis.models import Credential, Evidence, Exchange, SentCookie
-from companion.diagnosis.wording import aware, quote
+from companion.diagnosis.wording import aware, quote, utc_or_none
 from companion.diagnosis.words import Said, read
 from companion.net.challenge import Challenge, ParsedChallenges, parse_header_lines
 
@@ -72,7 +72,8 @@ class View:
     authorization: Credential | None
     """The credential from the Authorization header, if one was sent."""
     now: datetime
-    """The server's clock (its Date) or, failing that, when the response arrived."""
+    """The server's clock (its Date) or, failing that (absent or unusable), when the response
+    arrived; in UTC, and far enough from the calendar's ends to compute with."""
     now_source: str
     server_texts: tuple[ServerText, ...] = field(default=())
     said: Said = field(default_factory=Said)
@@ -200,10 +201,12 @@ def make_view(exchange: Exchange) -> View:
     texts = _server_texts(exchange, challenges)
     realms = tuple(c.param("realm") or "" for c in challenges)
     authorization = next((c for c in request.credentials if c.source == "request.authorization"), None)
-    if response.date is not None:
-        now, now_source = aware(response.date), "response.date"
+    date = utc_or_none(response.date)
+    if date is not None:
+        now, now_source = date, "response.date"
     else:
-        now, now_source = aware(response.received), "response.received"
+        # The model refuses a `received` no clock shows (models.py), so this never overflows.
+        now, now_source = aware(response.received).astimezone(UTC), "response.received"
     return View(
         exchange=exchange,
         challenges=challenges,

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from companion.wire import SCHEMA_VERSION
+from companion.diagnosis.wording import utc_or_none
+from companion.wire import (
+    MAX_BODY_BYTES,
+    MAX_CHALLENGES,
+    MAX_COOKIES,
+    MAX_CREDENTIALS,
+    MAX_HEADER_VALUE,
+    MAX_HEADERS,
+    SCHEMA_VERSION,
+)
 
 __all__ = [
     "BodyError",
@@ -43,6 +52,14 @@ _MAX_DEPTH = 8
 _MAX_ITEMS = 256
 _MAX_INT = 2**63
 
+# What the addon keeps of one exchange at most (companion/wire.py) is what the service
+# accepts: a longer list or value was not cut by an addon, and the diagnosis must never read
+# more than these (its cost grows with them, and it must stay bounded whatever is posted).
+# A header value the addon cut ends with `[… N more chars]`: room for that marker.
+_CUT_MARKER = 32
+_HeaderText = Annotated[str, Field(max_length=MAX_HEADER_VALUE + _CUT_MARKER)]
+_BodyText = Annotated[str, Field(max_length=MAX_BODY_BYTES)]
+
 
 def _bounded(value: Any, depth: int = 0) -> Any:
     """Refuse what no real token holds and what would make a stored event unreadable: deep
@@ -59,6 +76,19 @@ def _bounded(value: Any, depth: int = 0) -> Any:
     elif isinstance(value, float) and not math.isfinite(value):
         raise ValueError("a number that is not finite")
     return value
+
+
+def _on_a_clock(value: datetime) -> datetime:
+    """A time the addon took from this computer's clock: one no clock shows (the year 9999,
+    or 1) was not written by an addon, and the diagnosis could not compute with it. (Times a
+    server sent, its Date or a cookie's Expires, are kept whatever they say: the diagnosis
+    treats an unusable one as absent.)"""
+    if utc_or_none(value) is None:
+        raise ValueError("a time no clock shows")
+    return value
+
+
+_ClockTime = Annotated[datetime, AfterValidator(_on_a_clock)]
 
 
 class JwtInfo(_Model):
@@ -92,12 +122,12 @@ class Credential(_Model):
     """Basic only: the user name (not a secret by DESIGN.md)."""
     password_length: int | None = None
     """Basic only: how long the password was."""
-    problems: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list, max_length=_MAX_ITEMS)
     """Why the header is malformed, as stable codes: `empty_credentials`, `doubled_scheme`,
     `not_base64`, `no_colon`, `surrounding_quotes`, `whitespace`, `newline`,
     `not_utf8`, `no_scheme`, `placeholder_token` (`Bearer undefined`)."""
     jwt: JwtInfo | None = None
-    params: dict[str, str] = Field(default_factory=dict)
+    params: dict[str, str] = Field(default_factory=dict, max_length=_MAX_ITEMS)
     """Non-secret parameters of the attempt: Digest `realm`, `algorithm`, `qop`, `uri`,
     `nc`, `userhash`, `nonce_length`; Negotiate/NTLM `mechanism` (`ntlm`, `spnego`, …) and
     `ntlm_message` (1 negotiate, 3 authenticate)."""
@@ -135,7 +165,7 @@ class SetCookie(_Model):
     default_path: str | None = None
     """In `SiteContext.cookies_set_earlier` only, for a cookie set without a Path: the path it
     applies to, the folder of the URL that set it (RFC 6265 §5.1.4)."""
-    set_at: datetime | None = None
+    set_at: _ClockTime | None = None
     """In `SiteContext.cookies_set_earlier` only: when the site set it (Max-Age counts from
     then)."""
 
@@ -143,22 +173,22 @@ class SetCookie(_Model):
 class BodyError(_Model):
     """The error code and message a 401 body carried, with anything token-like masked."""
 
-    code: str | None = None
-    message: str | None = None
-    field: str | None = None
+    code: _BodyText | None = None
+    message: _BodyText | None = None
+    field: _BodyText | None = None
     """Where it was found, e.g. `json:error_description`, `json:error.message`, `text`."""
-    reason: str | None = None
+    reason: _BodyText | None = None
     """A finer code beside the main one: Google's `details[].reason` (`ACCESS_TOKEN_EXPIRED`),
     a `status` (`UNAUTHENTICATED`), Okta's `errorCode`, Anthropic's error `type`."""
 
 
 class RequestFacts(_Model):
-    headers: list[tuple[str, str]] = Field(default_factory=list)
+    headers: list[tuple[_HeaderText, _HeaderText]] = Field(default_factory=list, max_length=MAX_HEADERS)
     """Every request header in order; values of sensitive headers replaced by
     `[redacted: N chars]`."""
-    credentials: list[Credential] = Field(default_factory=list)
-    proxy_credentials: list[Credential] = Field(default_factory=list)
-    cookies: list[SentCookie] = Field(default_factory=list)
+    credentials: list[Credential] = Field(default_factory=list, max_length=MAX_CREDENTIALS)
+    proxy_credentials: list[Credential] = Field(default_factory=list, max_length=MAX_CREDENTIALS)
+    cookies: list[SentCookie] = Field(default_factory=list, max_length=MAX_COOKIES)
     cookie_header_count: int = 0
     cookie_header_length: int = 0
     origin: str | None = None
@@ -172,15 +202,15 @@ class RequestFacts(_Model):
 
 
 class ResponseFacts(_Model):
-    headers: list[tuple[str, str]] = Field(default_factory=list)
-    www_authenticate: list[str] = Field(default_factory=list)
+    headers: list[tuple[_HeaderText, _HeaderText]] = Field(default_factory=list, max_length=MAX_HEADERS)
+    www_authenticate: list[_HeaderText] = Field(default_factory=list, max_length=MAX_CHALLENGES)
     """Each `WWW-Authenticate` header line as received (long opaque blobs masked)."""
-    proxy_authenticate: list[str] = Field(default_factory=list)
-    set_cookies: list[SetCookie] = Field(default_factory=list)
+    proxy_authenticate: list[_HeaderText] = Field(default_factory=list, max_length=MAX_CHALLENGES)
+    set_cookies: list[SetCookie] = Field(default_factory=list, max_length=MAX_COOKIES)
     date: datetime | None = None
     """The server's `Date` header, parsed; None when absent or unreadable."""
     date_raw: str | None = None
-    received: datetime
+    received: _ClockTime
     """When the addon saw the response, by the local clock."""
     content_type: str | None = None
     body_length: int = 0
@@ -203,7 +233,9 @@ class RedirectFacts(_Model):
 class SiteContext(_Model):
     """What the addon remembers of this site from earlier exchanges (bounded, value-free)."""
 
-    cookies_set_earlier: list[SetCookie] = Field(default_factory=list)
+    # The addon's memory hands at most 50 (memory.cookies_of_site, a limit with no name to
+    # import): bounded as a response's own Set-Cookies are.
+    cookies_set_earlier: list[SetCookie] = Field(default_factory=list, max_length=MAX_COOKIES)
     """Cookies this site (registrable domain) set earlier, names and attributes, newest first:
     also those whose Domain or Path does not cover this request, host-only ones of sibling
     hosts, and those that expired since; which should have been sent is for the diagnosis."""
@@ -223,7 +255,7 @@ class Exchange(_Model):
 
     schema_version: int = SCHEMA_VERSION
     flow_id: str
-    time: datetime
+    time: _ClockTime
     """When the request started, by the local clock."""
     method: str = Field(max_length=32)
     url: str = Field(max_length=16 * 1024)
@@ -241,7 +273,7 @@ class Exchange(_Model):
     context: SiteContext = Field(default_factory=SiteContext)
     initiator: str | None = None
     """Origin of the page that made the request (from `Origin`, else `Referer`)."""
-    truncated: list[str] = Field(default_factory=list)
+    truncated: list[str] = Field(default_factory=list, max_length=_MAX_ITEMS)
     """What the addon cut to keep the exchange bounded, e.g. `response.set_cookies: 64 of 20000 kept`."""
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from companion.net.cookies import domain_covers, expires_at, path_covers
 
 from .facts import Finding, View, ev
 from .models import Evidence, SetCookie
-from .wording import fmt_clock, fmt_span, plural, quote
+from .wording import fmt_clock, fmt_span, plural, quote, utc_or_none
 
 __all__ = [
     "conflicting_cookies",
@@ -70,16 +70,26 @@ def _attributes(cookie: SetCookie) -> str:
 RECENT_EXPIRY = timedelta(hours=1)
 
 
+def _end_of(cookie: SetCookie) -> datetime | None:
+    """When the browser stopped sending the cookie, in UTC (a time without zone is UTC); None
+    for a session cookie, and for an end no calendar holds (a Max-Age of a billion years, an
+    Expires in the year 9999): an unusable end is treated as absent."""
+    try:
+        return utc_or_none(expires_at(cookie.set_at, cookie.max_age, cookie.expires))
+    except OverflowError:
+        return None
+
+
 def _why_missing(view: View, cookie: SetCookie) -> Missing:
     exchange, request = view.exchange, view.exchange.request
     path = exchange.path.partition("?")[0] or "/"
-    ends = expires_at(cookie.set_at, cookie.max_age, cookie.expires)
+    ends, sent_at = _end_of(cookie), utc_or_none(exchange.time)
     # Only a recent expiry explains this 401; one from hours ago is history, not the cause.
-    if ends is not None and exchange.time - RECENT_EXPIRY <= ends <= exchange.time:
+    if ends is not None and sent_at is not None and sent_at - RECENT_EXPIRY <= ends <= sent_at:
         return Missing(
             cookie,
             "expired",
-            f"it expired at {fmt_clock(ends, exchange.time)}, {fmt_span(exchange.time - ends)} before this request",
+            f"it expired at {fmt_clock(ends, sent_at)}, {fmt_span(sent_at - ends)} before this request",
         )
     # A session cookie set without Domain by the very page that now calls a sibling host
     # (app. calling api.) is the classic cross-subdomain bug; other hosts' cookies are theirs.

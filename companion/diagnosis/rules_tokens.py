@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from .facts import Finding, ServerText, View, claim_time, credential_place, ev
 from .models import Credential, Evidence
@@ -26,6 +27,9 @@ _CLAIM_WORDS = {
     "iss": "issuer (who made it)",
 }  # fmt: skip
 _STEP_UP_ERRORS = frozenset({"insufficient_user_authentication", "insufficient_claims"})
+# RFC 9470 max_age: seconds as ASCII digits (str.isdigit would take "²"); past ten digits
+# (three centuries) no sign-in is meant, and timedelta could overflow.
+_MAX_AGE = re.compile(r"[0-9]{1,10}")
 
 
 def _kind(cred: Credential) -> str:
@@ -60,13 +64,16 @@ def _date_evidence(view: View) -> list[Evidence]:
     response = view.exchange.response
     if view.now_source == "response.date":
         return [ev("response.date", f"Date: {response.date_raw or fmt_clock(view.now)}")]
-    return [ev("response.received", f"No Date header; the response arrived at {fmt_clock(view.now)} (local clock)")]
+    arrived = f"the response arrived at {fmt_clock(view.now)} (local clock)"
+    if response.date_raw:  # sent, but unreadable or no time a clock shows (the year 9999)
+        return [ev("response.received", f"No usable Date header ({quote(response.date_raw)}); {arrived}")]
+    return [ev("response.received", f"No Date header; {arrived}")]
 
 
 def _clock_skew_evidence(view: View) -> list[Evidence]:
     """The local clock against the server's, when they differ by more than a minute."""
     response = view.exchange.response
-    if response.date is None:
+    if view.now_source != "response.date":
         return []
     skew = aware(response.received) - view.now
     if abs(skew) < timedelta(minutes=1):
@@ -231,9 +238,9 @@ def insufficient_scope(view: View) -> Finding | None:
     for cred in view.token_credentials():
         if cred.jwt is not None:
             granted = cred.jwt.claims.get("scope", cred.jwt.claims.get("scp"))
-            if granted is not None:
+            shown = _scope_words(granted)
+            if shown is not None:
                 evidence.append(ev(cred.source, f"The token's scope claim is {granted!r}"))
-                shown = " ".join(granted) if isinstance(granted, list) else str(granted)
                 has = f"; the token only has {quote(shown)}" if shown.strip() else "; the token has no scope at all"
     needs = f" (it needs {quote(scope)}{has})" if scope else f" ({has.removeprefix('; ')})" if has else ""
     return Finding(
@@ -245,11 +252,23 @@ def insufficient_scope(view: View) -> Finding | None:
     )
 
 
+def _scope_words(granted: Any) -> str | None:
+    """A scope claim as the words it grants: a space-separated string (RFC 8693 `scope`) or a
+    list of strings (Azure's `scp`, Okta's); None when it is neither (`[1, 2]`, an object), as
+    if absent. What is not a string in a list is not a scope."""
+    if isinstance(granted, str):
+        return granted
+    if not isinstance(granted, list):
+        return None
+    words = [item for item in granted if isinstance(item, str)]
+    return " ".join(words) if words or not granted else None
+
+
 def _step_up_summary(challenge_params: dict[str, str], wanted: list[str], token_facts: list[str]) -> str:
     """What the server wants, in words a person knows, with its parameters in brackets."""
     stronger = "acr_values" in challenge_params
-    max_age = challenge_params.get("max_age", "")
-    fresh = f"at most {fmt_span(timedelta(seconds=int(max_age)))} old" if max_age.isdigit() else ""
+    max_age = challenge_params.get("max_age", "").strip()
+    fresh = f"at most {fmt_span(timedelta(seconds=int(max_age)))} old" if _MAX_AGE.fullmatch(max_age) else ""
     if stronger and fresh:
         how = f"a stronger, fresh sign-in (such as a second factor, {fresh})"
     elif stronger:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["aware", "fmt_clock", "fmt_span", "plural", "quote"]
+__all__ = ["aware", "fmt_clock", "fmt_span", "plural", "quote", "utc_or_none"]
+
+# A year's margin inside datetime's range (years 1 to 9999): a moment between these can be
+# moved to UTC and have the rules' leeways and cookie lifetimes added without overflowing.
+_EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 
 
 def aware(moment: datetime) -> datetime:
@@ -12,12 +17,35 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def utc_or_none(moment: datetime | None) -> datetime | None:
+    """`moment` in UTC, or None when it is absent or too near the ends of the calendar to
+    compute with (a server's `Date: … 9999`, a cookie's Expires there): such a time is
+    unusable, and treated as absent."""
+    if moment is None:
+        return None
+    moment = aware(moment)
+    # Comparing aware datetimes never overflows; moving one to UTC may, hence the check first.
+    if not _EARLIEST <= moment <= _LATEST:
+        return None
+    return moment.astimezone(UTC)
+
+
+def _in_utc(moment: datetime) -> datetime | None:
+    try:
+        return aware(moment).astimezone(UTC)
+    except OverflowError:  # `9999-12-31T23:59:59-23:59` is past the calendar's end in UTC
+        return None
+
+
 def fmt_clock(moment: datetime, reference: datetime | None = None) -> str:
     """`10:02:11 UTC`, with the date in front when it is not the reference's day."""
-    moment = aware(moment).astimezone(UTC)
-    if reference is not None and aware(reference).astimezone(UTC).date() == moment.date():
-        return moment.strftime("%H:%M:%S UTC")
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    utc = _in_utc(moment)
+    if utc is None:
+        return aware(moment).isoformat(sep=" ")  # shown as given, its offset with it
+    day = _in_utc(reference) if reference is not None else None
+    if day is not None and day.date() == utc.date():
+        return utc.strftime("%H:%M:%S UTC")
+    return utc.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def plural(count: int | float, word: str) -> str:

@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from companion.net.challenge import Challenge, parse_challenges, parse_header_lines
+from companion.net.challenge import (
+    MAX_CHALLENGES_PER_LINE,
+    MAX_CHALLENGES_TOTAL,
+    MAX_ELEMENTS_PER_LINE,
+    Challenge,
+    parse_challenges,
+    parse_header_lines,
+)
 
 # (header value, [(scheme, params, token68), ...], malformed)
 CASES = [
@@ -76,6 +83,12 @@ CASES = [
     ),
     pytest.param("Bearer realm=", [("Bearer", {}, "realm=")], False, id="ambiguous-token68-wins"),
     pytest.param('Basic charset="x", realm=', [("Basic", {"charset": "x", "realm": ""}, None)], True, id="empty-value"),
+    pytest.param(
+        'Negotiate [abc, Basic realm="r"',
+        [("Negotiate", {}, None), ("Basic", {"realm": "r"}, None)],
+        True,
+        id="bracket-that-is-no-mask-marker",
+    ),
 ]
 
 
@@ -122,3 +135,48 @@ def test_never_raises_on_junk() -> None:
 def test_non_string_input_is_empty() -> None:
     """A None slipped in from a header lookup must not crash the caller."""
     assert not parse_challenges(None)  # type: ignore[arg-type]
+
+
+def test_a_line_gives_at_most_its_share_of_challenges() -> None:
+    """Real servers send a handful; past the limit the rest of the line is dropped, and said."""
+    parsed = parse_challenges(", ".join(f"Scheme{n} realm=r" for n in range(40)))
+    assert [c.scheme for c in parsed] == [f"Scheme{n}" for n in range(MAX_CHALLENGES_PER_LINE)]
+    assert parsed.problems == ("too_many_challenges",)
+
+
+def test_lines_give_at_most_the_total_of_challenges() -> None:
+    """However many lines a response repeats, what every reader iterates is bounded."""
+    parsed = parse_header_lines([", ".join(f"S{line}x{n}" for n in range(16)) for line in range(16)])
+    assert len(parsed) == MAX_CHALLENGES_TOTAL
+    assert parsed.challenges[-1].scheme == f"S{MAX_CHALLENGES_TOTAL // 16 - 1}x15"
+    assert "too_many_challenges" in parsed.problems
+    assert "too_many_lines" in parse_header_lines(["=,"] * 100_000).problems
+
+
+def test_a_line_of_endless_parameters_is_read_to_its_budget() -> None:
+    parsed = parse_challenges('Digest realm="r", ' + "".join(f"p{n}=1, " for n in range(10_000)))
+    assert len(parsed.challenges[0].params) == MAX_ELEMENTS_PER_LINE - 1  # the scheme is one element
+    assert parsed.problems == ("too_many_elements",)
+
+
+_QUARTER_MB = 256 * 1024
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a " * (_QUARTER_MB // 2),
+        "Digest " + "x=1, " * (_QUARTER_MB // 5),
+        "Basic " + "x=1 y, " * (_QUARTER_MB // 7),
+        "a" + ", b" * (_QUARTER_MB // 3),
+        "Negotiate " + "abc " * (_QUARTER_MB // 4),
+        "Bearer [ a, " * (_QUARTER_MB // 12) + "] x",
+    ],
+    ids=["one-letter-challenges", "parameters", "junk-after-values", "bare-schemes", "words-after-scheme", "unclosed-brackets"],
+)
+def test_a_huge_hostile_value_costs_little(value: str) -> None:
+    """A quarter megabyte of challenges took 0.1 to 0.6 s of CPU when every one was read (the
+    brackets, each searched to the far end, grew with the square of the length): the parse
+    stops at its bounds, and says so."""
+    parsed = parse_challenges(value)
+    assert len(parsed) <= MAX_CHALLENGES_PER_LINE and parsed.problems

@@ -10,6 +10,7 @@ import pytest
 
 from companion.service.app import create_app
 from companion.service.stream import summary_of
+from companion.wire import MAX_BODY_BYTES, MAX_CHALLENGES, MAX_COOKIES, MAX_CREDENTIALS, MAX_HEADER_VALUE, MAX_HEADERS
 
 TOKEN = "t0ken-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -249,6 +250,73 @@ async def test_ingest_refuses_what_no_capture_sends(client, overrides):
     assert response.status in (413, 422), await response.text()
     listed = await (await client.get("/api/events", headers=AUTH)).json()
     assert listed["events"] == []
+
+
+def _cookie(n: int) -> dict:
+    return {"name": f"c{n}"}
+
+
+def _over(bound: int, item) -> list:
+    return [item(n) for n in range(bound + 1)]
+
+
+def _with(request: dict | None = None, response: dict | None = None, **fields) -> dict:
+    base = exchange(**fields)
+    base["request"] = {**base["request"], **(request or {})}
+    base["response"] = {**base["response"], **(response or {})}
+    return base
+
+
+# (exchange one past a bound the addon keeps to, the field the refusal names)
+OVER_BOUNDS = [
+    pytest.param(_with(response={"www_authenticate": _over(MAX_CHALLENGES, lambda n: f"S{n}")}), "response.www_authenticate", id="www-authenticate-lines"),
+    pytest.param(_with(response={"www_authenticate": ["a"] * 60_000}), "response.www_authenticate", id="60k-www-authenticate-lines"),
+    pytest.param(_with(response={"proxy_authenticate": _over(MAX_CHALLENGES, lambda n: f"S{n}")}), "response.proxy_authenticate", id="proxy-authenticate-lines"),
+    pytest.param(_with(response={"www_authenticate": ["a " * MAX_HEADER_VALUE]}), "response.www_authenticate.0", id="www-authenticate-line-length"),
+    pytest.param(_with(response={"headers": _over(MAX_HEADERS, lambda n: [f"X-{n}", "v"])}), "response.headers", id="response-headers"),
+    pytest.param(_with(request={"headers": _over(MAX_HEADERS, lambda n: [f"X-{n}", "v"])}), "request.headers", id="request-headers"),
+    pytest.param(_with(request={"headers": [["X-Long", "v" * 4 * MAX_HEADER_VALUE]]}), "request.headers.0.1", id="request-header-length"),
+    pytest.param(
+        _with(request={"credentials": _over(MAX_CREDENTIALS, lambda n: {"source": "request.authorization"})}),
+        "request.credentials",
+        id="credentials",
+    ),
+    pytest.param(
+        _with(request={"proxy_credentials": _over(MAX_CREDENTIALS, lambda n: {"source": "request.proxy-authorization"})}),
+        "request.proxy_credentials",
+        id="proxy-credentials",
+    ),
+    pytest.param(_with(request={"cookies": _over(MAX_COOKIES, _cookie)}), "request.cookies", id="cookies"),
+    pytest.param(_with(response={"set_cookies": _over(MAX_COOKIES, _cookie)}), "response.set_cookies", id="set-cookies"),
+    pytest.param(_with(context={"cookies_set_earlier": _over(MAX_COOKIES, _cookie)}), "context.cookies_set_earlier", id="cookies-set-earlier"),
+    pytest.param(
+        _with(response={"body_error": {"message": "expired " * MAX_BODY_BYTES}}), "response.body_error.message", id="body-error-message"
+    ),
+    pytest.param(_with(truncated=["x"] * 10_000), "truncated", id="truncated"),
+    pytest.param(_with(response={"received": "9999-12-31T23:59:59-23:59"}), "response.received", id="received-no-clock-shows"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), OVER_BOUNDS)
+async def test_ingest_refuses_more_than_a_capture_keeps(client, body, field):
+    """What the addon keeps of one exchange at most is what the service accepts: one over a
+    bound is refused with an error that names the field, and is never diagnosed."""
+    response = await client.post("/api/ingest", json=body, headers=AUTH)
+    assert response.status == 422, await response.text()
+    error = (await response.json())["error"]
+    assert error["code"] == "invalid_exchange" and error["message"].startswith(f"{field}: "), error
+
+
+async def test_ingest_accepts_all_a_capture_keeps(client):
+    """The bounds are the addon's own: an exchange at every one of them is stored."""
+    # A line the addon cut: its first MAX_HEADER_VALUE characters, then what it cut, in words.
+    lines = [(f'Bearer realm="r{n}", ' + "a" * MAX_HEADER_VALUE)[:MAX_HEADER_VALUE] + f"[… {10**9} more chars]" for n in range(MAX_CHALLENGES)]
+    body = _with(
+        request={"headers": [[f"X-{n}", "v"] for n in range(MAX_HEADERS)], "cookies": [_cookie(n) for n in range(MAX_COOKIES)]},
+        response={"www_authenticate": lines, "proxy_authenticate": lines, "set_cookies": [_cookie(n) for n in range(MAX_COOKIES)]},
+    )
+    response = await client.post("/api/ingest", json=body, headers=AUTH)
+    assert response.status == 201, await response.text()
 
 
 async def test_a_batch_is_stored_together_and_one_bad_exchange_costs_only_itself(client):
