@@ -56,8 +56,13 @@ class SiteMemory:
         `request_path` (redacted) only serves a cookie set without a Path: it may be given as
         a function that redacts it, called only then (most cookies say `Path=/`)."""
         now = time.time() if now is None else now
+        host = host.lower()
         for cookie in set_cookies:
             domain = (cookie.get("domain") or host).lstrip(".").lower()
+            if domain != host and not host.endswith("." + domain):
+                # A Domain the host is not in: browsers refuse the cookie, and a response from
+                # one site must never plant cookies in another site's memory.
+                continue
             if cookie.get("path"):
                 path = cookie["path"]
             else:

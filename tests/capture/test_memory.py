@@ -60,6 +60,24 @@ def test_a_cookie_with_domain_is_one_cookie_for_every_host_of_that_domain():
     assert names(memory, "api.example.com") == []
 
 
+@pytest.mark.parametrize(
+    ("set_by", "domain", "kept"),
+    [
+        ("evil.test", "bank.example.org", False),
+        ("example.org", "bank.example.org", False),  # a parent cannot set a child's cookie
+        ("notbank.example.org", "bank.example.org", False),
+        ("a.bank.example.org", "bank.example.org", True),
+        ("bank.example.org", ".BANK.example.org", True),
+    ],
+)
+def test_a_cookie_for_a_domain_the_host_is_not_in_is_never_remembered(set_by, domain, kept):
+    """Browsers refuse a `Set-Cookie` whose Domain does not cover the host that sent it; so
+    does the memory: a response from one site must not plant cookies in another site's 401s."""
+    memory = SiteMemory()
+    remember(memory, set_by, f"session=x; Domain={domain}; Path=/")
+    assert names(memory, "bank.example.org") == (["session"] if kept else [])
+
+
 def test_no_cookie_value_is_remembered():
     """Memory holds names and attributes only: the value never reaches an exchange."""
     memory = SiteMemory()
