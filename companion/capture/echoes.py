@@ -37,6 +37,7 @@ _MAX_PIECES = 8
 """Parts of one structured value matched on their own (a Hawk header has five; a 4 KB cookie
 of dotted runs would have hundreds)."""
 _MAX_FORMS = 256
+_MAX_SECRET = 4096
 
 # Characters a plain token is made of (a JWT's too): a secret of these alone is matched as it
 # is, and, with `+`, `/` or `=`, percent-encoded.
@@ -65,7 +66,9 @@ def _pieces(value: str) -> list[str]:
 
 
 def forms_of(secret: str) -> list[str]:
-    """Every form, lowered, in which a server may echo `secret`: the secret first."""
+    """Every form, lowered, in which a server may echo `secret`: the secret first. Of a longer
+    secret than any text searched holds (a page may send a header of megabytes), its start."""
+    secret = secret[:_MAX_SECRET]
     if not _URL_ENCODED.search(secret):  # most: letters, digits, `_.~-`, no other form
         return [secret.lower()] if len(secret) >= MIN_ECHO else []
     forms = [secret, quote(secret, safe="", errors="surrogateescape")]

@@ -74,6 +74,8 @@ __all__ = [
 _BLOB = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2},?$")
 # Only this much of a (compressed) body is ever read: a 401's message is at its start.
 _MAX_RAW_BODY = 64 * 1024
+# Of a request's body, this much is read for the secrets it carried (a login form's fields).
+_MAX_SENT_BODY = 8 * 1024
 # What one exchange keeps at most, so that none outgrows the service's ingest limit (and is
 # lost there) whatever a server sends; what was cut is said in `truncated`.
 _MAX_COOKIE_AGE_S = 400 * 86400
@@ -83,7 +85,7 @@ _MASK_WINDOW = MAX_HEADER_VALUE + 256
 # The header text one exchange masks at most (a real 401's are a few KB): past it, a value
 # keeps its length only. Masking reads URLs and pairs in a value, and 128 headers of 8 KB of
 # URL pairs cost the proxy over a second before this bound.
-_MASK_BUDGET = 32 * 1024
+_MASK_BUDGET = 16 * 1024
 # The service's own limits (`companion.diagnosis.models.Exchange`): a field past them would
 # get the whole 401 refused, so each is cut to fit here.
 _MAX_METHOD = 32
@@ -462,11 +464,14 @@ class Caught:
     body: bytes
     """The body's first bytes as sent (at most `_MAX_RAW_BODY`)."""
     body_length: int
+    sent_body: bytes = b""
+    """The request body's first bytes (at most `_MAX_SENT_BODY`): never kept, only read for the
+    secrets it carried (a login form's password), to mask where the server echoes them."""
 
     @property
     def size(self) -> int:
         """Bytes it holds of the flow: what waiting for its delivery keeps in memory."""
-        held = len(self.body) + len(self.full_path) + len(self.pretty_url) + len(self.reason)
+        held = len(self.body) + len(self.sent_body) + len(self.full_path) + len(self.pretty_url) + len(self.reason)
         return held + sum(len(name) + len(value) for name, value in (*self.sent, *self.answered))
 
 
@@ -487,7 +492,9 @@ def catch(flow: http.HTTPFlow) -> Caught:
         host_name=request.host,
         port=request.port,
         full_path=request.path,
-        pretty_url=request.pretty_url,
+        # mitmproxy's pretty URL reads the Host header through IDNA: of a Host header longer
+        # than any host, the URL with the request's own host (IDNA cost 4 s on a megabyte).
+        pretty_url=request.pretty_url if len(request.host_header or "") <= _MAX_HOST else request.url,
         http_version=request.http_version,
         status=response.status_code,
         reason=response.reason or "",
@@ -495,6 +502,7 @@ def catch(flow: http.HTTPFlow) -> Caught:
         answered=response.headers.fields,
         body=raw[:_MAX_RAW_BODY],
         body_length=len(raw),
+        sent_body=(request.raw_content or b"")[:_MAX_SENT_BODY],
     )
 
 
@@ -544,7 +552,7 @@ def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
     caught = taken.caught
     truncated: list[str] = []
     sent, answered = taken.sent, Fields(caught.answered)
-    secrets = request_secrets(caught.full_path, sent)
+    secrets = request_secrets(caught.full_path, sent, caught.sent_body)
     body = _decoded_body(caught.body, answered)
     echoes = Echoes(secrets, _server_texts(caught, sent, answered, body) if secrets else ())
     budget = _Budget()
@@ -660,10 +668,11 @@ def _within_limit(exchange: dict[str, Any], size: int) -> dict[str, Any]:
     return exchange
 
 
-def request_secrets(full_path: str, headers: Fields) -> list[str]:
-    """The secret values a request (its path with the query, its headers) carried, the
-    credentials first: credentials (and the parts of a Basic pair), credential headers, secret
-    query values, keys in the path, then cookie values, each kind longest first."""
+def request_secrets(full_path: str, headers: Fields, body: bytes = b"") -> list[str]:
+    """The secret values a request (its path with the query, its headers, its body) carried,
+    the credentials first: credentials (and the parts of a Basic pair), credential headers,
+    secret query values, keys in the path, secret fields of the body, then cookie values, each
+    kind longest first."""
     found: list[str] = []
     cookies: list[str] = []
     for name, value in headers.pairs[: 4 * MAX_HEADERS]:
@@ -691,6 +700,8 @@ def request_secrets(full_path: str, headers: Fields) -> list[str]:
         segment for segment in path.split("/")
         if MIN_ECHO <= len(segment) <= 4096 and (key_prefix(segment) or looks_like_jwt(segment) or is_token_like(segment))
     ]  # fmt: skip
+    if body:
+        found += [value for name, value in body_fields(body, headers.get("content-type")) if _is_secret_field(name, value)]
     # Bounded like everything a request brings: thousands of cookies must not make the
     # matching cost the proxy seconds; seventy tracking cookies must not crowd out a session's.
     unique = dict.fromkeys(
@@ -708,3 +719,33 @@ def _without(value: Any, echoes: Echoes) -> Any:
     if isinstance(value, list | tuple):
         return [_without(v, echoes) for v in value]
     return value
+
+
+def _is_secret_field(name: str, value: str) -> bool:
+    return bool(value) and (name.lower() in API_KEY_QUERY_PARAMS or _secret_name(name[:256]) or is_token_like(value))
+
+
+# A body's fields, each a name and a value: a form's `name=value`, a JSON document's string
+# values by their keys, a multipart form's parts.
+_JSON_PAIR = re.compile(r'"([^"\\]{1,64})"\s{0,8}:\s{0,8}"((?:[^"\\]|\\.){0,1024})"')
+_PART = re.compile(r'name="([^"\r\n]{1,64})"[^\r\n]{0,256}\r?\n(?:[^\r\n]{1,256}\r?\n){0,4}\r?\n([^\r\n]{0,1024})')
+_MAX_FIELDS = 256
+
+
+def body_fields(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
+    """The fields a request body carried (at most `_MAX_FIELDS`, from its first bytes): what a
+    login form, a token request or an API call sends as name and value."""
+    text = body.decode("utf-8", "replace")
+    ctype = (content_type or "").lower()
+    if "multipart" in ctype:
+        return [(m.group(1), m.group(2)) for m, _ in zip(_PART.finditer(text), range(_MAX_FIELDS), strict=False)]
+    stripped = text.lstrip()
+    if "json" in ctype or stripped[:1] in ("{", "["):
+        fields: list[tuple[str, str]] = []
+        for match, _ in zip(_JSON_PAIR.finditer(stripped), range(_MAX_FIELDS), strict=False):
+            try:
+                fields.append((match.group(1), json.loads(f'"{match.group(2)}"')))
+            except ValueError:
+                fields.append((match.group(1), match.group(2)))
+        return fields
+    return parse_qsl(text, keep_blank_values=True, max_num_fields=None)[:_MAX_FIELDS]

@@ -73,19 +73,22 @@ _HARMLESS_PREFIXES = ("access-control-", "sec-fetch-", "sec-ch-", "content-")
 _SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "set-cookie2", "x-amz-signature"}
 )
+# Headers whose value is one URL, absolute or not.
+_URL_HEADERS = frozenset({"location", "content-location"})
 # Headers whose values are plain protocol facts; token-like runs are still masked in them.
 _SAFE_HEADERS = frozenset(
     {"www-authenticate", "proxy-authenticate", "authentication-info", "proxy-authentication-info"}
 )
 # A name (header or parameter) holding one of these anywhere is a secret's name…
 _SECRET_SUBSTRINGS = (
-    "token", "secret", "passw", "passphrase", "apikey", "api_key", "api-key", "session", "sessid",
+    "token", "secret", "passw", "passphrase", "passcode", "apikey", "api_key", "api-key", "session", "sessid",
     "signature", "credential", "cookie", "jwt", "auth", "assertion", "saml", "csrf", "xsrf",
+    "privatekey", "accesskey", "appkey", "licensekey", "resetkey", "totp",
 )  # fmt: skip
 # …and so is one with one of these as a whole word (`pin` but not `shipping`).
 _SECRET_WORDS = frozenset(
-    {"key", "pass", "pwd", "pw", "pin", "sid", "otp", "code", "sig", "ticket", "nonce", "state", "hash",
-     "verifier", "hint", "secret", "phpsessid", "jsessionid", "aspsessionid", "sessionid", "private"}
+    {"key", "pass", "pwd", "pw", "psw", "pswd", "pin", "sid", "sess", "otp", "mfa", "code", "sig", "ticket", "nonce",
+     "state", "hash", "verifier", "hint", "secret", "phpsessid", "jsessionid", "aspsessionid", "sessionid", "private"}
 )  # fmt: skip
 _NAME_WORDS = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -101,6 +104,11 @@ _LONG_RUN = re.compile(r"[A-Za-z0-9_~+/=.-]{20,}+")
 # code, not a secret. Every capital starts a word of at least three letters, and no digit.
 _WORDS_IN_CASE = re.compile(r"[a-z]{0,20}(?:[A-Z][a-z]{2,20}){2,16}+")
 _URL_IN_TEXT = re.compile(r"(?i)\bhttps?://[^\s<>\"',;]++")
+# A password in any URL's userinfo (`postgres://app:pw@db`, `redis://:pw@cache`), however it is
+# spelt (a `;` in it too): masked before URLs are read, for every scheme.
+_USERINFO_IN_TEXT = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,31}+://[^\s/?#@:<>\"']{0,256}+):([^\s/?#@<>\"']{1,256}+)@")
+# `<Password>…</Password>` in XML (SOAP faults, S3-style errors): the element's name says secret.
+_ELEMENT_PAIR = re.compile(r"<([A-Za-z][A-Za-z0-9_.:-]{0,63}+)(?:\s[^<>]{0,256}+)?>([^<]{1,512}+)</\1>")
 # `name=value` pairs inside free text (`Refresh: 0; url=…`, `Link: <…>; rel=…`, messages).
 _PAIR_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}+)=([^\s&;,#\"'<>]++)")
 
@@ -193,6 +201,19 @@ def _mask_quoted_pair(match: re.Match[str]) -> str:
     return f"{quote_}{name}{quote_}: {value_quote}REDACTED{value_quote}"
 
 
+# Elements that hold the server's own error codes (`<Code>InvalidAccessKeyId</Code>`), never a
+# secret, whatever their names say.
+_CODE_ELEMENTS = frozenset({"code", "errorcode", "error_code", "status", "type"})
+
+
+def _mask_element(match: re.Match[str]) -> str:
+    name, value = match.groups()
+    local = name.rpartition(":")[2]
+    if local.lower() in _CODE_ELEMENTS or not is_secret_name(local) or _a_word(value.strip()):
+        return match.group(0)
+    return match.group(0).replace(f">{value}<", ">REDACTED<", 1)
+
+
 def _mask_colon_pair(match: re.Match[str]) -> str:
     name, value = match.groups()
     return f"{name}: REDACTED" if is_secret_name(name) and not _a_word(value) else match.group(0)
@@ -203,7 +224,9 @@ def mask_tokens(text: str) -> str:
     secret parts, `secret_name=value`, `"secret_name": "value"` and `secret_name: value`
     pairs, JWTs, `Bearer xyz`, long token-like runs."""
     text = _capped(scrub(text))
+    text = _USERINFO_IN_TEXT.sub(lambda m: f"{m.group(1)}:REDACTED@", text)
     text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    text = _ELEMENT_PAIR.sub(_mask_element, text)
     text = _PAIR_IN_TEXT.sub(_mask_pair, text)
     text = _QUOTED_PAIR.sub(_mask_quoted_pair, text)
     text = _COLON_PAIR.sub(_mask_colon_pair, text)
@@ -238,7 +261,11 @@ def redact_header_value(name: str, value: str) -> str:
     known-harmless one (DESIGN.md, "Secrets"): a vendor's `X-Partner-Plain` keeps its name and
     length only. Harmless ones keep their words, with URLs, secret pairs and token-like runs
     masked all the same."""
-    return mask_tokens(value) if keeps_words(name) else redacted_marker(value)
+    if not keeps_words(name):
+        return redacted_marker(value)
+    if name.lower() in _URL_HEADERS:  # a relative one too: `/cb?%74oken=…` is read as a URL
+        value = redact_url(value)
+    return mask_tokens(value)
 
 
 def keeps_words(name: str) -> bool:
@@ -254,11 +281,20 @@ def _is_secret_param(name: str, value: str) -> bool:
     return bool(value) and (is_secret_name(name) or bool(_JWT_RUN.search(value)) or is_token_like(value))
 
 
+_MAX_PAIRS = 64
+"""Parameters of one query (or fragment) read; the rest of it is said, not kept: a page may
+send thousands, each costing the proxy its decoding."""
+
+
 def _redact_pairs(query: str) -> str:
     """`a=1&token=x;b=2` with the secret values replaced; names, order and separators kept."""
     out = []
-    for piece in re.split(r"([&;])", query):
-        if piece in {"&", ";"}:
+    pieces = re.split(r"([&;])", query, maxsplit=_MAX_PAIRS)
+    if len(pieces) > 2 * _MAX_PAIRS:
+        rest = pieces.pop()
+        pieces.append(f"[… {rest.count('&') + rest.count(';') + 1} more parameters]")
+    for piece in pieces:
+        if piece in {"&", ";"} or piece.startswith("[… "):
             out.append(piece)
             continue
         name, sep, value = piece.partition("=")

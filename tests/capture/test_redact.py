@@ -248,3 +248,31 @@ def test_a_plain_path_goes_as_it_is_exactly_as_the_full_redaction_leaves_it(url)
         assert quick == redact_url(url)
     finally:
         redact._PLAIN_PATH, redact._PLAIN_URL, redact._PLAIN_QUERY = plain
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        ("could not connect to postgres://app:Hunt3rPass77@db.internal:5432/prod", "postgres://app:", "Hunt3rPass77"),
+        ("redis://:Hunt3rPass77@cache:6379 refused", "redis://", "Hunt3rPass77"),
+        ("see https://svc:Hunt3r;Pass77@x.example/a", "x.example/a", "Pass77"),
+        ("<Error><Password>Hunt3rPass77</Password><Code>InvalidToken</Code></Error>", "<Code>InvalidToken</Code>", "Hunt3rPass77"),
+        ("rejected totp=Hunt3rPass77; privatekey: Hunt3rPass77", "rejected totp=", "Hunt3rPass77"),
+        ("?passcode=Hunt3rPass77&accesskey=Hunt3rPass77&sess=Hunt3rPass77", "passcode=", "Hunt3rPass77"),
+        ("mfa=482913 psw=Hunt3rPass77 pswd=Hunt3rPass77", "mfa=", "Hunt3rPass77"),
+    ],
+)
+def test_secrets_named_or_placed_as_servers_do_are_masked_in_text(text, kept, gone):
+    """Passwords in any URL's userinfo (a database's, a cache's), in XML elements named for a
+    secret, and under the names of one-time codes, private and access keys: masked, while an
+    element holding the server's own error code stays."""
+    masked = mask_tokens(text)
+    assert gone not in masked and "482913" not in masked
+    assert kept in masked
+
+
+@pytest.mark.parametrize("location", ["/cb?%74oken=Hunt3rPass77&x=1", "//host/cb?pass%77ord=Hunt3rPass77"])
+def test_a_relative_location_is_read_as_a_url(location):
+    """A `Location` without scheme and host is a URL all the same: its secret parameters are
+    masked however their names are encoded."""
+    assert "Hunt3rPass77" not in redact_header_value("Location", location)
