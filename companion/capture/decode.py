@@ -122,6 +122,8 @@ _DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
 def decoded_prefix(raw: bytes, content_encoding: str | None, limit: int) -> bytes | None:
     """At most `limit` bytes of the decoded body; None when a coding is unknown or broken.
     Codings are undone last-applied first (RFC 9110 §8.4)."""
+    if content_encoding and len(content_encoding) > 256:  # no real list of codings is this long
+        return None
     codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip() and c.strip().lower() != "identity"]
     if len(codings) > _MAX_LAYERS:
         return None

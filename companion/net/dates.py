@@ -35,7 +35,7 @@ def _fixdate(value: str) -> datetime | None:
 
 def parse_http_date(value: str | None) -> datetime | None:
     """An HTTP date as an aware datetime; None when absent or unreadable."""
-    if not value:
+    if not value or len(value) > 128:  # a date is some 30 characters; megabytes are no date
         return None
     fixed = _fixdate(value)
     if fixed is not None:
