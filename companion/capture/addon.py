@@ -82,7 +82,8 @@ class Companion:
         # and mean nothing to anyone holding an export.
         self._key = secrets.token_bytes(32)
         self.memory = SiteMemory()
-        self._journal: deque[Callable[[], None]] = deque()
+        self._journal: deque[tuple[Callable[[], None], int]] = deque()
+        """The memory's operations not done yet, each with the bytes of text it holds."""
         """What the memory is still to learn and be asked, in the order the flows came."""
         self._journal_bytes = 0
         self._journal_lock = threading.Lock()
@@ -182,26 +183,28 @@ class Companion:
     # --- the journal: the memory's operations, in the order the flows came ---------------
 
     def _later(self, operation: Callable[[], None], size: int = 0) -> None:
-        """Queue what the memory is to learn or be asked, `size` the bytes of text it holds;
-        past `_MAX_JOURNAL` operations or `_MAX_JOURNAL_BYTES`, everything is replayed now."""
+        """Queue what the memory is to learn or be asked, `size` the bytes of text it holds.
+        Past `_MAX_JOURNAL` operations or `_MAX_JOURNAL_BYTES`, the oldest are done now, as
+        many as bring it back within them: each hook that overflows does about what it added,
+        never the whole journal at once (40 ms in one hook, with pages that set many cookies)."""
         with self._journal_lock:
-            self._journal.append(operation)
+            self._journal.append((operation, size))
             self._journal_bytes += size
-            if len(self._journal) > _MAX_JOURNAL or self._journal_bytes > _MAX_JOURNAL_BYTES:
-                self._replay_locked()
+            while len(self._journal) > _MAX_JOURNAL or self._journal_bytes > _MAX_JOURNAL_BYTES:
+                self._do_oldest_locked()
 
     def _replay(self) -> None:
         with self._journal_lock:
-            self._replay_locked()
+            while self._journal:
+                self._do_oldest_locked()
 
-    def _replay_locked(self) -> None:
-        journal = self._journal
-        self._journal_bytes = 0
-        while journal:
-            try:
-                journal.popleft()()
-            except Exception:
-                log.exception("401 Companion: could not remember a response")
+    def _do_oldest_locked(self) -> None:
+        operation, size = self._journal.popleft()
+        self._journal_bytes -= size
+        try:
+            operation()
+        except Exception:
+            log.exception("401 Companion: could not remember a response")
 
     def _take(self, pending: _Pending) -> None:
         """A 401's turn: what the memory knows of its site as of now; then the memory learns

@@ -79,6 +79,7 @@ _MAX_SENT_BODY = 8 * 1024
 # What one exchange keeps at most, so that none outgrows the service's ingest limit (and is
 # lost there) whatever a server sends; what was cut is said in `truncated`.
 _MAX_COOKIE_AGE_S = 400 * 86400
+_MAX_ATTRIBUTES = 16
 # Of a longer header value, this much is masked and the rest only counted: what is kept is cut
 # at MAX_HEADER_VALUE, and a token across the cut is masked whole.
 _MASK_WINDOW = MAX_HEADER_VALUE + 256
@@ -184,6 +185,9 @@ def _parse_line(line: str) -> _ParsedLine:
         # value is never kept as a name.
         name, value = "", pair
     name, value = name.strip(" \t"), value.strip(" \t")
+    # The attributes a cookie has (Path, Domain, Expires, Max-Age, SameSite, Secure, HttpOnly,
+    # Partitioned, Priority): a line of hundreds more is read for its first ones only.
+    attributes = ";".join(attributes.split(";", _MAX_ATTRIBUTES)[:_MAX_ATTRIBUTES])
     try:
         parsed = mcookies.parse_set_cookie_header(f"x=;{attributes}") if attributes.strip() else []
     except Exception:  # noqa: BLE001 - a server's junk must not stop the capture
