@@ -37,6 +37,9 @@ _KNOWN_SCHEMES = frozenset(
 )  # fmt: skip
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
 _SPACE = re.compile(r"\s")
+# Credentials that are auth-params (RFC 9110 §11.2): a name, "=", and a value or a quote (not
+# the "=" padding of a token68).
+_AUTH_PARAM = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]*=[ \t]*(?:\"|[^\s,=])")
 _PLACEHOLDERS = {"undefined", "null", "none", "nil", "[object object]", "false", "true", "bearer"}
 
 def fingerprint(value: str | bytes, key: bytes) -> str:
@@ -218,7 +221,9 @@ def describe_authorization(value: str, *, source: str, key: bytes) -> dict[str, 
     elif lowered in {"negotiate", "ntlm"} and credentials:
         out["params"] = _negotiate(credentials)
     elif credentials and lowered != "kerberos":
-        if _SPACE.search(credentials):  # the same characters as str.isspace, at C speed
+        # Whitespace is stray in a token (RFC 9110 token68), never between the parameters of
+        # a scheme that sends them (`Credential=…, SignedHeaders=…`, Hawk's and OAuth's `id="…"`).
+        if _SPACE.search(credentials) and not _AUTH_PARAM.match(credentials):
             problems.append("whitespace")
         jwt_info = unverified_jwt(credentials)
         if jwt_info:

@@ -180,3 +180,20 @@ def test_basic_says_which_parts_are_non_ascii_never_the_characters(raw, params):
     info = describe_authorization("Basic " + base64.b64encode(raw).decode(), source="request.authorization", key=KEY)
     assert info.get("params", {}) == params
     assert "pässwörd" not in repr(info)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=5d672d79",
+        'Hawk id="dh37fgj492je", ts="1353832234", nonce="j4h3g2", mac="6R4rV5iE+NPoym+WwjeHzjAGXUtLNIxmo1vpMofpLAE="',
+        'OAuth oauth_consumer_key="xvz1evFS4wEEPTGEFPHBog", oauth_signature="tnnArxj06cWHq44gCs1OSKk%2FjY%3D"',
+    ],
+    ids=["aws-sigv4", "hawk", "oauth1"],
+)
+def test_the_spaces_between_a_schemes_parameters_are_no_stray_whitespace(value):
+    """Schemes that send parameters (`name=value, name=value`) put spaces after their commas:
+    only a token (`Bearer abc def`) has stray whitespace. Every AWS, Hawk and OAuth 1.0a header
+    was diagnosed a malformed Authorization for it."""
+    assert "whitespace" not in describe_authorization(value, source="request.authorization", key=b"k")["problems"]
+    assert "whitespace" in describe_authorization("Bearer abc def", source="request.authorization", key=b"k")["problems"]
