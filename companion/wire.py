@@ -7,6 +7,7 @@ the keys the addon writes. Both sides read the version from here.
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_BODY_FIELD",
     "MAX_CHALLENGES",
     "MAX_COOKIES",
     "MAX_CREDENTIALS",
@@ -38,3 +39,5 @@ MAX_CREDENTIALS = 16
 """Credentials described (Authorization headers, API-key headers and parameters)."""
 MAX_BODY_BYTES = 4096
 """Bytes of a decoded body read for its error."""
+MAX_BODY_FIELD = 300
+"""Characters of each field read from a body's error (its code, message, finer reason)."""

@@ -274,7 +274,8 @@ class Companion:
         """A request with credentials was redirected: if the request to the new address comes
         without them and gets 401, the redirect is why."""
         assert flow.response is not None
-        origin = flow.request.pretty_url
+        # Not through IDNA for a Host header longer than any host (see `site_host_of`).
+        origin = flow.request.pretty_url if len(flow.request.host_header or "") <= 255 else flow.request.url
         target = urljoin(origin, flow.response.headers["location"][:4096])
         source, dest = urlsplit(origin), urlsplit(target)
         from_url = redact_url(origin)

@@ -11,14 +11,16 @@ import html
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from companion.capture.redact import mask_tokens
-from companion.wire import MAX_BODY_BYTES
+from companion.wire import MAX_BODY_BYTES, MAX_BODY_FIELD
+
+if TYPE_CHECKING:
+    from companion.capture.echoes import Echoes
 
 __all__ = ["MAX_BODY_BYTES", "extract_body_error"]
 
-_MAX_FIELD = 300
 
 _CODE_KEYS = ("error", "code", "error_code", "errorCode", "type", "status_code", "reason")
 _MESSAGE_KEYS = (
@@ -34,7 +36,7 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"\s+")
 
 
-def _short(value: Any) -> str | None:
+def _short(value: Any, unecho: Callable[[str], str] | None = None) -> str | None:
     if isinstance(value, list) and value:
         value = value[0]  # Jira's `errorMessages: ["…"]`
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -42,56 +44,60 @@ def _short(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     # Masked first, then cut: a token that straddles the cut must not leave its head behind.
-    return mask_tokens(_SPACE.sub(" ", value).strip())[:_MAX_FIELD]
+    # Echoes of the request's secrets again, now that the server's escapes are undone.
+    value = _SPACE.sub(" ", value).strip()
+    if unecho is not None:
+        value = unecho(value)
+    return mask_tokens(value)[:MAX_BODY_FIELD]
 
 
-def _from_json(doc: Any) -> dict[str, str | None] | None:
+def _from_json(doc: Any, unecho: Callable[[str], str] | None = None) -> dict[str, str | None] | None:
     if isinstance(doc, list) and doc and isinstance(doc[0], dict):
         doc = doc[0]  # GraphQL-ish `[{"message": …}]`
     if not isinstance(doc, dict):
         return None
     if isinstance(doc.get("errors"), list) and doc["errors"] and isinstance(doc["errors"][0], dict):
-        nested = _from_json(doc["errors"][0])
+        nested = _from_json(doc["errors"][0], unecho)
         if nested:
             nested["field"] = "json:errors[0]." + (nested["field"] or "").removeprefix("json:")
             return nested
     inner = doc.get("error")
     if isinstance(inner, dict):
-        nested = _from_json(inner)
+        nested = _from_json(inner, unecho)
         if nested:
             nested["field"] = "json:error." + (nested["field"] or "").removeprefix("json:")
             return nested
     code = message = None
     field = ""
     for key in _CODE_KEYS:
-        code = _short(doc.get(key))
+        code = _short(doc.get(key), unecho)
         if code:
             field = f"json:{key}"
             break
     for key in _MESSAGE_KEYS:
-        message = _short(doc.get(key))
+        message = _short(doc.get(key), unecho)
         if message:
             field = f"json:{key}"
             break
     if not code and not message:
         return None
     found: dict[str, str | None] = {"code": code, "message": message, "field": field}
-    reason = _reason(doc, code)
+    reason = _reason(doc, code, unecho)
     if reason:
         found["reason"] = reason
     return found
 
 
-def _reason(doc: dict[str, Any], code: str | None) -> str | None:
+def _reason(doc: dict[str, Any], code: str | None, unecho: Callable[[str], str] | None = None) -> str | None:
     details = doc.get("details")
     if isinstance(details, list):
         for item in details[:4]:
             if isinstance(item, dict) and isinstance(item.get("reason"), str):
-                return _short(item["reason"])
+                return _short(item["reason"], unecho)
     for key in _REASON_KEYS:
         value = doc.get(key)
         if isinstance(value, str) and not value.isdigit():
-            short = _short(value)
+            short = _short(value, unecho)
             if short and short != code:
                 return short
     return None
@@ -114,7 +120,7 @@ _HTML_PARTS = tuple(
 )
 
 
-def _from_html(text: str) -> dict[str, str | None] | None:
+def _from_html(text: str, unecho: Callable[[str], str] | None = None) -> dict[str, str | None] | None:
     """The page's most telling words: its title, unless that only says "Error"; then the first
     <pre> line, heading or paragraph; the whole text as the last resort."""
     found: list[tuple[str, str]] = []
@@ -123,39 +129,38 @@ def _from_html(text: str) -> dict[str, str | None] | None:
         if opened is None:
             continue
         closed = end.search(text, opened.end())
-        if closed and (words := _short(_TAG.sub(" ", html.unescape(text[opened.end() : closed.start()])))):
+        if closed and (words := _short(_TAG.sub(" ", html.unescape(text[opened.end() : closed.start()])), unecho)):
             found.append((part, words))
     telling = next(((part, words) for part, words in found if not _BARE_TITLE.match(words)), None)
     if telling is None:
-        telling = found[0] if found else ("text", _short(html.unescape(_TAG.sub(" ", text))) or "")
+        telling = found[0] if found else ("text", _short(html.unescape(_TAG.sub(" ", text)), unecho) or "")
     part, message = telling
     return {"code": None, "message": message, "field": f"html:{part}"} if message else None
 
 
-def extract_body_error(
-    content_type: str | None, body: bytes | None, unecho: Callable[[str], str] | None = None
-) -> dict[str, str | None] | None:
+def extract_body_error(content_type: str | None, body: bytes | None, echoes: Echoes | None = None) -> dict[str, str | None] | None:
     """The server's own error code and message, or None. Reads at most MAX_BODY_BYTES.
-    `unecho` masks what the body echoes of the request's secrets, before anything else reads
-    it (in JSON, a secret's quotes and backslashes are escaped: `unecho` matches that form too)."""
+    `echoes` masks what the body echoes of the request's secrets: in its text before anything
+    else reads it, and in each field again once the server's escapes are undone."""
     if not body:
         return None
     head = body[:MAX_BODY_BYTES]
     text = head.decode("utf-8", "replace")
-    if unecho is not None:
-        text = unecho(text)
+    unecho = None
+    if echoes is not None and echoes.forms:
+        text, unecho = echoes(text), echoes.anywhere
     ctype = (content_type or "").lower()
     stripped = text.lstrip()
     if "json" in ctype or stripped[:1] in "{[":
         try:
             # The leading JSON document: a body may go on after it (padding, a second
             # document, the zeros of a compression bomb) past the part that is read.
-            found = _from_json(_DECODER.raw_decode(stripped)[0])
+            found = _from_json(_DECODER.raw_decode(stripped)[0], unecho)
         except (ValueError, RecursionError):
             found = None  # truncated or not JSON after all: fall through to text
         if found:
             return found
     if "html" in ctype or stripped[:1] == "<":
-        return _from_html(text)
-    message = _short(text)
+        return _from_html(text, unecho)
+    message = _short(text, unecho)
     return {"code": None, "message": message, "field": "text"} if message else None

@@ -19,7 +19,7 @@ import html
 import json
 import re
 from collections.abc import Iterable
-from urllib.parse import quote, unquote
+from urllib.parse import quote, quote_plus, unquote
 
 from companion.capture.redact import MASK
 
@@ -37,6 +37,10 @@ _MAX_PIECES = 8
 """Parts of one structured value matched on their own (a Hawk header has five; a 4 KB cookie
 of dotted runs would have hundreds)."""
 _MAX_FORMS = 256
+_MAX_WORK = 4_000_000
+"""Characters an exchange's masking may compare at worst (each text's length times the length
+of the forms looked for in it): a server that echoes many long secrets into many headers gets
+its texts masked whole past this, never seconds of the proxy's CPU."""
 _MAX_SECRET = 4096
 
 # Characters a plain token is made of (a JWT's too): a secret of these alone is matched as it
@@ -51,13 +55,16 @@ _PIECE = re.compile(rf"(?<![A-Za-z0-9_~+/-])[A-Za-z0-9_~+/-]{{{_MIN_PIECE},}}+")
 
 
 def _pieces(value: str) -> list[str]:
-    """The runs inside `value` a server might quote on their own, leaving out parameter names
-    (`Credential=`, `Signature=`: letters only, followed by "=" and a value), which are words
-    of the server's own messages too."""
+    """The runs inside `value` a server might quote on their own: those that look like a key
+    (letters and digits mixed, or 20 characters and more). Parameter names (`username=`,
+    `SignedHeaders=`) and plain words or numbers in values (`content-type`, `20150830`) are
+    words of the server's own messages too, and are left out."""
     found = []
     for match in _PIECE.finditer(value):
-        piece, end = match.group(), match.end()
-        if piece.isalpha() and value[end : end + 1] == "=" and value[end + 1 : end + 2] not in ("", "=", '"', "'", ",", " "):
+        piece, start, end = match.group(), match.start(), match.end()
+        if value[end : end + 1] == "=" and (start == 0 or value[start - 1] in " ,\t"):
+            continue  # a parameter's name
+        if len(piece) < 20 and (piece.isalpha() or not any(c.isalpha() for c in piece) or piece.replace("-", "").replace("_", "").isalpha()):
             continue
         found.append(piece)
         if len(found) == _MAX_PIECES:
@@ -71,7 +78,9 @@ def forms_of(secret: str) -> list[str]:
     secret = secret[:_MAX_SECRET]
     if not _URL_ENCODED.search(secret):  # most: letters, digits, `_.~-`, no other form
         return [secret.lower()] if len(secret) >= MIN_ECHO else []
-    forms = [secret, quote(secret, safe="", errors="surrogateescape")]
+    forms = [secret, quote(secret, safe="", errors="surrogatepass")]
+    if " " in secret:
+        forms.append(quote_plus(secret, safe="", errors="surrogatepass"))
     if not _PLAIN.fullmatch(secret):
         decoded = unquote(secret) if "%" in secret else secret
         forms += [decoded, *_pieces(decoded)]
@@ -88,7 +97,7 @@ class Echoes:
     costs one search of each form and nothing more; what is echoed is masked by plain
     searches too, never a pattern built from what a page or a server chose."""
 
-    __slots__ = ("forms", "found")
+    __slots__ = ("_found_length", "_work", "forms", "found")
 
     def __init__(self, secrets: Iterable[str], texts: Iterable[str]) -> None:
         """`texts`: what the server's text may echo the secrets in, each already bounded."""
@@ -101,6 +110,12 @@ class Echoes:
         self.found: list[str] = []
         if self.forms:
             self.found = self._in("\n".join(texts).lower())
+        self._found_length = sum(map(len, self.found))
+        self._work = 0
+
+    def _affordable(self, text: str, forms_length: int) -> bool:
+        self._work += len(text) * forms_length
+        return self._work <= _MAX_WORK
 
     def _in(self, lowered: str) -> list[str]:
         # Longest first: a secret that contains another is masked whole.
@@ -110,7 +125,21 @@ class Echoes:
         """`text` with each echoed form masked, in any case."""
         if not self.found or not text:
             return text
+        if not self._affordable(text, self._found_length):
+            return f"{MASK} ({len(text)} chars)"
         return _masked(text, self.found)
+
+    def anywhere(self, text: str) -> str:
+        """`text` with every form masked, found in the texts searched or not: for text a server
+        escaped otherwise than any form (`\\/` in PHP's JSON, `\\u0026` in Go's, `&#43;` in a
+        page), read after its escapes are undone."""
+        if not self.forms or not text:
+            return text
+        if not self._affordable(text, sum(map(len, self.forms))):
+            return f"{MASK} ({len(text)} chars)"
+        lowered = text.lower()
+        present = [form for form in self.forms if form in lowered]
+        return _masked(text, sorted(present, key=len, reverse=True)) if present else text
 
     def left_in(self, dumped: str) -> Echoes | None:
         """What is still echoed in `dumped` (JSON text of the whole exchange, where the server's
@@ -125,6 +154,7 @@ class Echoes:
             return None
         echoes = Echoes((), ())
         echoes.forms = echoes.found = left
+        echoes._found_length = sum(map(len, left))
         return echoes
 
 

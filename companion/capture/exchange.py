@@ -8,6 +8,7 @@ through credentials.py (credentials → scheme, length, fingerprint) or redact.p
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -208,7 +209,7 @@ def _parse_line(line: str) -> _ParsedLine:
             "name": scrub(name),
             "value_length": len(value or ""),
             "domain": scrub(lowered["domain"]) if lowered.get("domain") else None,
-            "path": scrub(lowered["path"]) if lowered.get("path") else None,
+            "path": redact_url(scrub(lowered["path"]))[:_MAX_URL] if lowered.get("path") else None,
             "expires": expires.isoformat() if expires else None,
             "max_age": max_age,
             "samesite": scrub(lowered["samesite"]) if lowered.get("samesite") else None,
@@ -250,13 +251,13 @@ def site_host_of(authority: str | None, host: str) -> str:
     (mitmproxy's, with IDNA) is remembered per header value: a browser sends a few hosts many
     times over, and every normal response that sets a cookie asks."""
     if not authority:
-        return host[:_MAX_HOST].lower()
-    if len(authority) > 255:  # no real host: parsed each time, never remembered
-        if len(authority) > _MAX_HOST:
-            # Longer than the exchange keeps: the request's own host, never IDNA's work on
-            # a megabyte a page chose (4 s of the proxy's CPU).
-            return host[:_MAX_HOST].lower()
-        return url.parse_authority(authority, check=False)[0].lower()
+        return host.lower()[:_MAX_HOST]  # lowered first: "İ" lowers to two characters
+    if "@" in authority and authority.rpartition("@")[2]:
+        authority = authority.rpartition("@")[2]  # `user:password@host` is no Host header a browser sends: the host alone
+    if len(authority) > 255:
+        # Longer than any host: the request's own host, never IDNA's work on what a client
+        # chose (a kilobyte of distinct letters cost 200 ms of the proxy's CPU, a megabyte 4 s).
+        return host.lower()[:_MAX_HOST]
     return _host_of_authority(authority)
 
 
@@ -497,8 +498,8 @@ def catch(flow: http.HTTPFlow) -> Caught:
         port=request.port,
         full_path=request.path,
         # mitmproxy's pretty URL reads the Host header through IDNA: of a Host header longer
-        # than any host, the URL with the request's own host (IDNA cost 4 s on a megabyte).
-        pretty_url=request.pretty_url if len(request.host_header or "") <= _MAX_HOST else request.url,
+        # than any host, the URL with the request's own host (see `site_host_of`).
+        pretty_url=request.pretty_url if len(request.host_header or "") <= 255 else request.url,
         http_version=request.http_version,
         status=response.status_code,
         reason=response.reason or "",
@@ -556,7 +557,10 @@ def finish(taken: Taken, *, key: bytes) -> dict[str, Any]:
     caught = taken.caught
     truncated: list[str] = []
     sent, answered = taken.sent, Fields(caught.answered)
-    secrets = request_secrets(caught.full_path, sent, caught.sent_body)
+    sent_body = caught.sent_body
+    if sent_body and sent.get("content-encoding"):  # a compressed request body: its first 8 KB decoded
+        sent_body = decoded_prefix(sent_body, sent.get("content-encoding"), _MAX_SENT_BODY) or b""
+    secrets = request_secrets(caught.full_path, sent, sent_body)
     body = _decoded_body(caught.body, answered)
     echoes = Echoes(secrets, _server_texts(caught, sent, answered, body) if secrets else ())
     budget = _Budget()
@@ -647,6 +651,9 @@ def _server_texts(caught: Caught, sent: Fields, answered: Fields, body: bytes | 
     kept (its reason, headers, the start of its body), and the request's headers kept as words;
     of each, the part that is masked."""
     texts = [caught.reason[:_MASK_WINDOW], *(value[:_MASK_WINDOW] for _, value in answered.pairs[: 2 * MAX_HEADERS])]
+    if len(answered.pairs) > 2 * MAX_HEADERS:  # what is kept of the rest: challenges, type, date
+        kept = ("www-authenticate", "proxy-authenticate", "content-type", "date", "set-cookie")
+        texts += [value[:_MASK_WINDOW] for name, value in answered.pairs[2 * MAX_HEADERS :] if name.lower() in kept][: 4 * MAX_CHALLENGES]
     if body:
         texts.append(body[:MAX_BODY_BYTES].decode("utf-8", "replace"))
     texts += [value[:_MASK_WINDOW] for name, value in sent.pairs[:MAX_HEADERS] if _keeps_words(name[:256]) and not _credential_header(name[:256])]
@@ -661,7 +668,8 @@ def _fitted(text: str, limit: int) -> str:
 def _within_limit(exchange: dict[str, Any], size: int) -> dict[str, Any]:
     """An exchange trimmed to fit what the service accepts, least telling parts first (the
     full header lists, then the cookies), saying what was cut: a 401 is never lost to its size."""
-    for part, key in (("response", "headers"), ("request", "headers"), ("request", "cookies"), ("response", "set_cookies")):
+    parts = (("response", "headers"), ("request", "headers"), ("request", "cookies"), ("response", "set_cookies"), ("request", "credentials"))
+    for part, key in parts:
         if size <= MAX_EXCHANGE_BYTES:
             break
         items = exchange.get(part, {}).get(key)
@@ -677,6 +685,7 @@ def request_secrets(full_path: str, headers: Fields, body: bytes = b"") -> list[
     the credentials first: credentials (and the parts of a Basic pair), credential headers,
     secret query values, keys in the path, secret fields of the body, then cookie values, each
     kind longest first."""
+    credentials: list[str] = []  # matched first: never crowded out by the others
     found: list[str] = []
     cookies: list[str] = []
     for name, value in headers.pairs[: 4 * MAX_HEADERS]:
@@ -684,16 +693,16 @@ def request_secrets(full_path: str, headers: Fields, body: bytes = b"") -> list[
         if lowered in {"authorization", "proxy-authorization"}:
             scheme = scheme_of(value)
             secret = value.strip()[len(scheme) :].strip() if scheme else value.strip()
-            found.append(secret)
+            credentials.append(secret)
             if scheme and scheme.lower() == "basic":
-                found += basic_parts(secret)
+                credentials += basic_parts(secret)
             elif scheme and scheme.lower() == "digest":
                 # The parts a server might quote back on their own: the client nonce and the
                 # response hash (never kept, and masked wherever they come back).
                 params = next(iter(parse_challenges(value.strip()[:_MAX_PARSED]).challenges), None)
-                found += [params.param(name) or "" for name in ("cnonce", "response")] if params else []
+                credentials += [params.param(name) or "" for name in ("cnonce", "response")] if params else []
             elif not scheme:
-                found += secret.split()  # "hunter two": each word may come back alone
+                credentials += secret[:_MAX_PARSED].split()[:16]  # "hunter two": each word may come back alone
         elif lowered == "cookie":
             cookies += [v for _, v in cookie_pairs(value[:_MAX_PARSED * 16])]
         elif _credential_header(lowered) or not _keeps_words(lowered):
@@ -705,21 +714,28 @@ def request_secrets(full_path: str, headers: Fields, body: bytes = b"") -> list[
         if MIN_ECHO <= len(segment) <= 4096 and (key_prefix(segment) or looks_like_jwt(segment) or is_token_like(segment))
     ]  # fmt: skip
     if body:
-        found += [value for name, value in body_fields(body, headers.get("content-type")) if _is_secret_field(name, value)]
+        credentials += [value for name, value in body_fields(body, headers.get("content-type")) if _is_secret_field(name, value)]
     # Bounded like everything a request brings: thousands of cookies must not make the
-    # matching cost the proxy seconds; seventy tracking cookies must not crowd out a session's.
+    # matching cost the proxy seconds; seventy tracking cookies, or forty vendor headers, must
+    # not crowd out a session's cookie or the password.
     unique = dict.fromkeys(
-        [*sorted(found, key=len, reverse=True), *sorted(cookies, key=len, reverse=True)]
+        [*credentials, *sorted(found, key=len, reverse=True), *sorted(cookies, key=len, reverse=True)]
     )  # fmt: skip
     return [secret for secret in unique if len(secret) >= MIN_ECHO][:MAX_SECRETS]
 
 
+# Fields the addon writes itself from what it parsed (times): never text to mask, and the service
+# refuses them masked (a cookie valued as today's date made a 401 vanish).
+_WRITTEN = frozenset({"date", "received", "expires", "set_at"})
+
+
 def _without(value: Any, echoes: Echoes) -> Any:
-    """`value` with every echo masked, at any depth."""
+    """`value` with every echo masked, at any depth (the addon's own time fields aside)."""
     if isinstance(value, str):
-        return echoes(value)
+        masked = echoes(value)
+        return masked if len(masked) <= len(value) else masked[: len(value)]  # it fit: it still fits
     if isinstance(value, dict):
-        return {k: _without(v, echoes) for k, v in value.items()}
+        return {k: v if k in _WRITTEN else _without(v, echoes) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_without(v, echoes) for v in value]
     return value
@@ -731,9 +747,23 @@ def _is_secret_field(name: str, value: str) -> bool:
 
 # A body's fields, each a name and a value: a form's `name=value`, a JSON document's string
 # values by their keys, a multipart form's parts.
-_JSON_PAIR = re.compile(r'"([^"\\]{1,64})"\s{0,8}:\s{0,8}"((?:[^"\\]|\\.){0,1024})"')
-_PART = re.compile(r'name="([^"\r\n]{1,64})"[^\r\n]{0,256}\r?\n(?:[^\r\n]{1,256}\r?\n){0,4}\r?\n([^\r\n]{0,1024})')
+_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.){1,64})"\s{0,8}:\s{0,8}(?:"((?:[^"\\]|\\.){0,1024})"|(-?[0-9][0-9.eE+-]{0,63}))')
+_XML_FIELD = re.compile(r"<(?:[A-Za-z][\w.-]{0,31}:)?([A-Za-z][\w.-]{0,63})(?:\s[^<>]{0,256})?>(?:<!\[CDATA\[)?([^<\]]{1,1024})")
+_PART = re.compile(
+    r"""(?im)^content-disposition:[^\r\n]{0,256}?\bname=["']?([^"'\r\n;]{1,64})["']?[^\r\n]{0,256}\r?\n"""
+    r"(?:[^\r\n]{1,256}\r?\n){0,4}\r?\n([^\r\n]{0,1024})"
+)  # anchored at a part's own header line: each line is tried once
 _MAX_FIELDS = 256
+
+
+def _json_text(escaped: str) -> str:
+    """A JSON string's text from between its quotes (as it was, if its escapes are broken)."""
+    if "\\" not in escaped:
+        return escaped
+    try:
+        return json.loads(f'"{escaped}"')
+    except ValueError:
+        return escaped
 
 
 def body_fields(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
@@ -747,9 +777,10 @@ def body_fields(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
     if "json" in ctype or stripped[:1] in ("{", "["):
         fields: list[tuple[str, str]] = []
         for match, _ in zip(_JSON_PAIR.finditer(stripped), range(_MAX_FIELDS), strict=False):
-            try:
-                fields.append((match.group(1), json.loads(f'"{match.group(2)}"')))
-            except ValueError:
-                fields.append((match.group(1), match.group(2)))
+            name = _json_text(match.group(1))
+            # A number too: a PIN or a code sent as one.
+            fields.append((name, match.group(3) if match.group(3) is not None else _json_text(match.group(2))))
         return fields
+    if "xml" in ctype or stripped[:1] == "<":  # a SOAP login, an XML API's
+        return [(m.group(1), html.unescape(m.group(2).strip())) for m, _ in zip(_XML_FIELD.finditer(stripped), range(_MAX_FIELDS), strict=False)]
     return parse_qsl(text, keep_blank_values=True, max_num_fields=None)[:_MAX_FIELDS]

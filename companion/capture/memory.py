@@ -68,7 +68,7 @@ class SiteMemory:
             else:
                 if callable(request_path):
                     request_path = request_path()
-                path = default_path(request_path)
+                path = default_path(request_path)[:1024]  # a path of kilobytes is no cookie's
             key = (domain, path, cookie["name"])
             if cookie.get("deletes"):
                 self._forget_cookie(key)

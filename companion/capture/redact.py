@@ -65,7 +65,9 @@ _HARMLESS_HEADERS = frozenset(
      "x-powered-by", "x-request-id", "x-correlation-id", "x-xss-protection", "x-requested-with", "x-forwarded-proto",
      "traceparent", "tracestate", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "ratelimit",
      "ratelimit-policy", "x-github-otp", "npm-notice", "x-cache", "cf-ray", "x-amz-cf-id", "x-amzn-requestid",
-     "x-ms-request-id", "request-id", "x-envoy-upstream-service-time", "x-served-by"}
+     "x-ms-request-id", "request-id", "x-envoy-upstream-service-time", "x-served-by",
+     # Vendors' own error codes, often the only one a bodiless 401 has, and request dates.
+     "x-amzn-errortype", "x-amz-error-code", "x-amz-error-message", "x-ms-error-code", "x-amz-date"}
 )  # fmt: skip
 _HARMLESS_PREFIXES = ("access-control-", "sec-fetch-", "sec-ch-", "content-")
 
@@ -84,6 +86,9 @@ _SECRET_SUBSTRINGS = (
     "token", "secret", "passw", "passphrase", "passcode", "apikey", "api_key", "api-key", "session", "sessid",
     "signature", "credential", "cookie", "jwt", "auth", "assertion", "saml", "csrf", "xsrf",
     "privatekey", "accesskey", "appkey", "licensekey", "resetkey", "totp",
+    # "Password" in the languages login forms are written in, and card codes.
+    "contrasena", "contraseña", "senha", "motdepasse", "mot_de_passe", "wachtwoord", "haslo", "hasło", "kennwort",
+    "parola", "losenord", "salasana", "adgangskode", "heslo", "jelszo", "sifre", "şifre", "cvv", "cvc",
 )  # fmt: skip
 # …and so is one with one of these as a whole word (`pin` but not `shipping`).
 _SECRET_WORDS = frozenset(
@@ -224,9 +229,11 @@ def mask_tokens(text: str) -> str:
     secret parts, `secret_name=value`, `"secret_name": "value"` and `secret_name: value`
     pairs, JWTs, `Bearer xyz`, long token-like runs."""
     text = _capped(scrub(text))
-    text = _USERINFO_IN_TEXT.sub(lambda m: f"{m.group(1)}:REDACTED@", text)
+    if "@" in text and "://" in text:
+        text = _USERINFO_IN_TEXT.sub(lambda m: f"{m.group(1)}:REDACTED@", text)
     text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
-    text = _ELEMENT_PAIR.sub(_mask_element, text)
+    if "</" in text:
+        text = _ELEMENT_PAIR.sub(_mask_element, text)
     text = _PAIR_IN_TEXT.sub(_mask_pair, text)
     text = _QUOTED_PAIR.sub(_mask_quoted_pair, text)
     text = _COLON_PAIR.sub(_mask_colon_pair, text)
@@ -263,6 +270,8 @@ def redact_header_value(name: str, value: str) -> str:
     masked all the same."""
     if not keeps_words(name):
         return redacted_marker(value)
+    if "@" in value and name.lower() == "host":  # `user:password@host`: the host alone
+        value = value.rpartition("@")[2]
     if name.lower() in _URL_HEADERS:  # a relative one too: `/cb?%74oken=…` is read as a URL
         value = redact_url(value)
     return mask_tokens(value)

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from companion.diagnosis.wording import utc_or_none
 from companion.wire import (
-    MAX_BODY_BYTES,
+    MAX_BODY_FIELD,
     MAX_CHALLENGES,
     MAX_COOKIES,
     MAX_CREDENTIALS,
@@ -58,7 +58,7 @@ _MAX_INT = 2**63
 # A header value the addon cut ends with `[… N more chars]`: room for that marker.
 _CUT_MARKER = 32
 _HeaderText = Annotated[str, Field(max_length=MAX_HEADER_VALUE + _CUT_MARKER)]
-_BodyText = Annotated[str, Field(max_length=MAX_BODY_BYTES)]
+_BodyText = Annotated[str, Field(max_length=MAX_BODY_FIELD)]
 
 
 def _bounded(value: Any, depth: int = 0) -> Any:

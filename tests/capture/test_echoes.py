@@ -188,8 +188,10 @@ def test_header_text_past_the_budget_keeps_its_length_only():
         ("application/x-www-form-urlencoded", f"username=alice&password={PASSWORD}&remember=on"),
         ("application/json", json.dumps({"user": {"name": "alice", "password": PASSWORD}})),
         ("multipart/form-data; boundary=X", f'--X\r\nContent-Disposition: form-data; name="password"\r\n\r\n{PASSWORD}\r\n--X--\r\n'),
+        ("text/xml", f"<soap:Envelope><soap:Body><login><user>alice</user><password>{PASSWORD}</password></login></soap:Body></soap:Envelope>"),
+        ("application/json", json.dumps({"user": "alice", "contraseña": PASSWORD})),
     ],
-    ids=["form", "json", "multipart"],
+    ids=["form", "json", "multipart", "soap", "spanish-form-field"],
 )
 def test_a_login_forms_password_echoed_by_the_server_is_masked(content_type, body):
     """A form login sends its password in the request body: the body is read for the secrets
@@ -202,3 +204,98 @@ def test_a_login_forms_password_echoed_by_the_server_is_masked(content_type, bod
     exchange = Companion().capture(flow)
     assert PASSWORD not in json.dumps(exchange)
     assert _message(exchange) == "Password [masked] is incorrect for alice"
+
+
+@pytest.mark.parametrize(
+    ("password", "body", "content_type"),
+    [
+        ("my/secret/pw1", r'{"error": "bad password my\/secret\/pw1"}', "application/json"),  # PHP's json_encode
+        ("k#9Lq2&w<Z>7", r'{"error": "bad password k#9Lq2\u0026w\u003cZ\u003e7"}', "application/json"),  # Go's
+        ("Pässwört123", json.dumps({"message": "bad password Pässwört123"}), "application/json"),  # Python's, ASCII-escaped
+        ("pass+word+1", "<p>Wrong password pass&#43;word&#43;1</p>", "text/html"),  # Go's html/template
+    ],
+    ids=["php-slashes", "go-json", "python-ascii", "html-entities"],
+)
+def test_a_secret_the_server_escaped_its_own_way_is_masked_once_unescaped(password, body, content_type):
+    """Servers escape what they echo in ways no form foresees; each field read from the body is
+    matched again once its escapes are undone."""
+    exchange = capture([("Authorization", basic("bob", password))], [("Content-Type", content_type)], body)
+    assert password not in json.dumps(exchange, ensure_ascii=False)
+    assert "[masked]" in _message(exchange) or "[masked]" in (exchange["response"]["body_error"] or {}).get("code", "")
+
+
+def test_a_gzipped_login_form_is_read_for_its_password():
+    flow = tflow.tflow(resp=True)
+    flow.request.method = "POST"
+    flow.request.headers = Headers([(b"Content-Type", b"application/x-www-form-urlencoded"), (b"Content-Encoding", b"gzip")])
+    flow.request.content = f"username=bob&password={PASSWORD}".encode()  # mitmproxy encodes it as the header says
+    flow.response = Response.make(401, f"wrong password {PASSWORD}".encode(), [(b"Content-Type", b"text/plain")])
+    assert PASSWORD not in json.dumps(Companion().capture(flow))
+
+
+@pytest.mark.parametrize(
+    ("cookie", "response_headers", "body"),
+    [
+        ("last_login=TODAY", JSON, '{"timestamp": "TODAYT10:00:00.000+00:00", "status": 401}'),  # Spring Boot's
+        ("pref=00:00:00", [("Date", "Mon, 01 Jan 2024 00:00:00 GMT"), *TEXT], "no"),
+        ("a=masked", [("Link", "masked " * 170), *TEXT], "no"),
+    ],
+    ids=["a-date-echoed", "a-time-echoed", "the-mask-itself"],
+)
+def test_an_echo_never_makes_the_service_refuse_the_401(cookie, response_headers, body):
+    """Masking an echo must leave the exchange one the service takes: the addon's own time fields
+    are never masked, and a value masked fits where it fitted."""
+    today = capture([], TEXT, "no")["response"]["received"][:10]  # the day the addon stamps
+    exchange = capture([("Cookie", cookie.replace("TODAY", today))], response_headers, body.replace("TODAY", today))
+    Exchange.model_validate_json(json.dumps(exchange, ensure_ascii=False))
+
+
+def test_odd_requests_never_lose_the_401():
+    """A JSON body with a lone surrogate, a Host header whose letters grow when lowered, a Host
+    header with userinfo: captured, accepted, and no password kept."""
+    flow = tflow.tflow(resp=True)
+    flow.request.headers = Headers([(b"Content-Type", b"application/json"), (b"Host", "\u0130".encode() * 1000)])
+    flow.request.content = b'{"password": "\\ud800hunter2x"}'
+    flow.response = Response.make(401, b"no", [(b"Content-Type", b"text/plain")])
+    Exchange.model_validate_json(json.dumps(Companion().capture(flow), ensure_ascii=False))
+    flow.request.headers["Host"] = "bob:Summer2024x@example.com"
+    exchange = Companion().capture(flow)
+    assert "Summer2024x" not in json.dumps(exchange) and exchange["host"] == "example.com"
+
+
+def test_a_server_echoing_many_long_secrets_costs_a_bounded_masking():
+    """128 cookies of near-identical long values, echoed into 63 headers and the body: past a
+    bounded amount of comparing, a text is masked whole (it cost a second of the proxy's CPU)."""
+    values = ["a" * (450 + n) + "ba" for n in range(128)]
+    cookies = "; ".join(f"c{n}={value}" for n, value in enumerate(values))
+    exchange = capture([("Cookie", cookies)], [*(("Link", "a" * 1280) for _ in range(63)), *TEXT], "a" * 590 + "ba")
+    headers = [value for name, value in exchange["response"]["headers"] if name == "Link"]
+    assert headers and all(value.startswith(("[masked] (", "[redacted: ")) for value in headers)
+    assert "ab" not in json.dumps(exchange["response"])
+
+
+@pytest.mark.parametrize(
+    ("authorization", "text"),
+    [
+        ('Digest username="bob", realm="api@host.com", nonce="abc", uri="/", response="6629fae49393a05397450978507c4ef1", algorithm=SHA-256',
+         "Invalid username or password: response mismatch (algorithm SHA-256) for realm api@host.com"),
+        ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, "
+         "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+         "Signature expired: 20150830T123600Z is now earlier than 20150830T124100Z; check X-Amz-Date and content-type"),
+    ],
+    ids=["digest", "aws-sigv4"],
+)
+def test_the_words_and_numbers_of_a_structured_credential_are_no_echo(authorization, text):
+    """Only the parts of a structured credential that look like a key are matched on their own:
+    its parameter names, plain words and numbers (`username`, `content-type`, a date) are words
+    of the server's own messages, which the diagnosis reads."""
+    assert Echoes([authorization.partition(" ")[2]], [text])(text) == text
+
+
+def test_a_pin_sent_as_a_json_number_is_masked_where_echoed():
+    flow = tflow.tflow(resp=True)
+    flow.request.method = "POST"
+    flow.request.headers = Headers([(b"Content-Type", b"application/json")])
+    flow.request.content = b'{"account": "alice", "pin": 98765432109}'
+    flow.response = Response.make(401, b"PIN 98765432109 is wrong", [(b"Content-Type", b"text/plain")])
+    assert "98765432109" not in json.dumps(Companion().capture(flow))

@@ -336,13 +336,22 @@ def test_headers_read_once_answer_as_mitmproxy_does(pairs):
 )
 def test_the_host_a_request_is_filed_under_is_mitmproxy_s_pretty_host(host, http2):
     """The addon reads a request's host from its Host header (or HTTP/2 authority) through a
-    cache; it must answer what mitmproxy's `pretty_host` answers, lowered, for any value."""
+    cache; it must answer what mitmproxy's `pretty_host` answers, lowered, for any value, but
+    for userinfo (`user:password@host`), which it never keeps (the host after it alone), and a
+    value longer than any host (255), for which it answers the request's own host."""
     flow = tflow.tflow()
     if http2:
         flow.request.http_version = "HTTP/2.0"
         flow.request.authority = host
     else:
         flow.request.headers["Host"] = host
+    if "@" in host:
+        host_alone = tflow.tflow()
+        host_alone.request.headers["Host"] = host.rpartition("@")[2]
+        flow = host_alone if host.rpartition("@")[2] else flow
+    if len(flow.request.host_header or "") > 255:
+        assert exchange_module.site_host_of(flow.request.host_header, flow.request.host) == flow.request.host.lower()
+        return
     try:
         expected = flow.request.pretty_host.lower()
     except Exception as exc:  # noqa: BLE001 - whatever mitmproxy raises, the cache raises too
