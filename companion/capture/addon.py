@@ -33,7 +33,7 @@ from companion.capture.memory import SiteMemory
 from companion.capture.redact import redact_url
 from companion.capture.sender import Sender
 from companion.config import DEFAULT_API_PORT, default_data_dir, read_token
-from companion.net.sites import LOOPBACK_HOSTS
+from companion.net.sites import LOOPBACK_HOSTS, site_of
 
 __all__ = ["CAPTURED", "Companion"]
 
@@ -93,6 +93,9 @@ class Companion:
         self._data_dir: Path | None = None
 
     def load(self, loader: Any) -> None:
+        # The public suffix list is read on its first use: here, at start, and not in the hook of
+        # the first response that sets a cookie (30 ms of the proxy's thread).
+        site_of("example.com")
         loader.add_option(
             "companion_api", str, f"http://127.0.0.1:{DEFAULT_API_PORT}",
             "URL of the 401 Companion service that diagnoses captured 401s.",

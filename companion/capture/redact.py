@@ -121,6 +121,12 @@ _PAIR_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}+)=
 # `"key": "value"`, `'key': 'value'` (JSON and its look-alikes quoted in messages) and
 # `key: value` in free text: the value goes when the key sounds secret.
 _QUOTED_PAIR = re.compile(r"""(["'])([A-Za-z][A-Za-z0-9_.-]{0,63}+)\1\s{0,8}+:\s{0,8}+(["'])([^"'\n]{1,512}+)\3""")
+# `password="x"`, `password = x`, `password: "x"`, PHP's `'password' => 'x'`: a secret's name,
+# spaces or quotes around it, an `=`, `=>` or `:`, and a quoted or spaced value.
+_SPACED_PAIR = re.compile(
+    r"""(?<![A-Za-z0-9_.-])(["']?)([A-Za-z][A-Za-z0-9_.-]{0,63}+)\1([ \t]{0,8}+(?:=>|=|:)[ \t]{0,8}+)(["'])([^"'\n]{1,512}+)\4"""
+    r"""|(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}+)([ \t]{1,8}+=[ \t]{1,8}+)([^\s"',;<>]{1,512}+)"""
+)
 _COLON_PAIR = re.compile(r"""(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63}+):[ \t]{1,8}+([^\s"',;<>]{1,512}+)""")
 
 
@@ -219,6 +225,16 @@ def _mask_element(match: re.Match[str]) -> str:
     return match.group(0).replace(f">{value}<", ">REDACTED<", 1)
 
 
+def _mask_spaced_pair(match: re.Match[str]) -> str:
+    if match.group(2) is not None:
+        name_quote, name, between, value_quote, value = match.group(1, 2, 3, 4, 5)
+        if not is_secret_name(name) or _a_word(value):
+            return match.group(0)
+        return f"{name_quote}{name}{name_quote}{between}{value_quote}REDACTED{value_quote}"
+    name, between, value = match.group(6, 7, 8)
+    return f"{name}{between}REDACTED" if is_secret_name(name) and not _a_word(value) else match.group(0)
+
+
 def _mask_colon_pair(match: re.Match[str]) -> str:
     name, value = match.groups()
     return f"{name}: REDACTED" if is_secret_name(name) and not _a_word(value) else match.group(0)
@@ -236,6 +252,8 @@ def mask_tokens(text: str) -> str:
         text = _ELEMENT_PAIR.sub(_mask_element, text)
     text = _PAIR_IN_TEXT.sub(_mask_pair, text)
     text = _QUOTED_PAIR.sub(_mask_quoted_pair, text)
+    if "=" in text or '"' in text or "'" in text:
+        text = _SPACED_PAIR.sub(_mask_spaced_pair, text)
     text = _COLON_PAIR.sub(_mask_colon_pair, text)
     return _mask_runs(text)
 

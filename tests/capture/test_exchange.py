@@ -360,3 +360,12 @@ def test_the_host_a_request_is_filed_under_is_mitmproxy_s_pretty_host(host, http
         return
     assert exchange_module.site_host_of(flow.request.host_header, flow.request.host) == expected
     assert exchange_module.site_host_of(flow.request.host_header, flow.request.host) == expected  # and again, from the cache
+
+
+def test_a_set_cookie_of_megabytes_is_read_for_what_is_kept_only():
+    """A line of megabytes that are no UTF-8 (4 ns a byte to decode) is read for its first
+    kilobytes: kept cut, saying how much more it held."""
+    fields = ((b"Set-Cookie", b"sid=" + b"\xff" * 16_000_000),)
+    (line,) = exchange_module.set_cookie_lines(fields)
+    assert line.startswith("sid=") and line.endswith(f"[… {16_000_004 - exchange_module.MAX_HEADER_VALUE} more bytes]")
+    assert len(line) < 2 * exchange_module.MAX_HEADER_VALUE

@@ -260,6 +260,10 @@ def test_a_plain_path_goes_as_it_is_exactly_as_the_full_redaction_leaves_it(url)
         ("rejected totp=Hunt3rPass77; privatekey: Hunt3rPass77", "rejected totp=", "Hunt3rPass77"),
         ("?passcode=Hunt3rPass77&accesskey=Hunt3rPass77&sess=Hunt3rPass77", "passcode=", "Hunt3rPass77"),
         ("mfa=482913 psw=Hunt3rPass77 pswd=Hunt3rPass77", "mfa=", "Hunt3rPass77"),
+        ('login failed: password="Hunt3rPass77"', "password=", "Hunt3rPass77"),
+        ("password = Hunt3rPass77 was wrong", "was wrong", "Hunt3rPass77"),
+        ('{password: "Hunt3rPass77"}', "password:", "Hunt3rPass77"),
+        ("array('password' => 'Hunt3rPass77')", "'password' =>", "Hunt3rPass77"),
     ],
 )
 def test_secrets_named_or_placed_as_servers_do_are_masked_in_text(text, kept, gone):
