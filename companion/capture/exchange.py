@@ -194,32 +194,30 @@ def _parse_line(line: str) -> _ParsedLine:
         parsed = mcookies.parse_set_cookie_header(f"x=;{attributes}") if attributes.strip() else []
     except Exception:  # noqa: BLE001 - a server's junk must not stop the capture
         parsed = []
-    found = []
-    for _, _, attrs in [("", "", parsed[0][2])] if parsed else [("", "", mcookies.CookieAttrs())]:
-        lowered = {k.lower(): v for k, v in attrs.items(multi=True)}
-        max_age = None
-        if lowered.get("max-age") is not None:
-            try:
-                # Browsers cap a cookie's life at 400 days (RFC 6265bis); so do we, so that
-                # a server's 400-digit Max-Age cannot overflow the time arithmetic.
-                max_age = max(-1, min(int(lowered["max-age"][:20]), _MAX_COOKIE_AGE_S))
-            except ValueError:
-                max_age = None
-        expires = parse_http_date(lowered.get("expires"))
-        cookie = {
-            "name": scrub(name),
-            "value_length": len(value or ""),
-            "domain": scrub(lowered["domain"]) if lowered.get("domain") else None,
-            "path": redact_url(scrub(lowered["path"]))[:_MAX_URL] if lowered.get("path") else None,
-            "expires": expires.isoformat() if expires else None,
-            "max_age": max_age,
-            "samesite": scrub(lowered["samesite"]) if lowered.get("samesite") else None,
-            "secure": "secure" in lowered,
-            "httponly": "httponly" in lowered,
-            "partitioned": "partitioned" in lowered,
-        }
-        found.append((cookie, max_age, expires.timestamp() if expires else None))
-    return tuple(found)
+    attrs = parsed[0][2] if parsed else mcookies.CookieAttrs()
+    lowered = {k.lower(): v for k, v in attrs.items(multi=True)}
+    max_age = None
+    if lowered.get("max-age") is not None:
+        try:
+            # Browsers cap a cookie's life at 400 days (RFC 6265bis); so do we, so that
+            # a server's 400-digit Max-Age cannot overflow the time arithmetic.
+            max_age = max(-1, min(int(lowered["max-age"][:20]), _MAX_COOKIE_AGE_S))
+        except ValueError:
+            max_age = None
+    expires = parse_http_date(lowered.get("expires"))
+    cookie = {
+        "name": scrub(name),
+        "value_length": len(value or ""),
+        "domain": scrub(lowered["domain"]) if lowered.get("domain") else None,
+        "path": redact_url(scrub(lowered["path"]))[:_MAX_URL] if lowered.get("path") else None,
+        "expires": expires.isoformat() if expires else None,
+        "max_age": max_age,
+        "samesite": scrub(lowered["samesite"]) if lowered.get("samesite") else None,
+        "secure": "secure" in lowered,
+        "httponly": "httponly" in lowered,
+        "partitioned": "partitioned" in lowered,
+    }
+    return ((cookie, max_age, expires.timestamp() if expires else None),)
 
 
 def _bounded(items: list, limit: int, what: str, truncated: list[str]) -> list:
@@ -293,18 +291,23 @@ class Fields:
         return ", ".join(values) if values else default
 
 
+def _raw_values_named(fields: _RawFields, name: bytes) -> list[bytes]:
+    """The values of the fields named `name` (in lower case), as sent."""
+    size = len(name)
+    return [value for key, value in fields if len(key) == size and key.lower() == name]
+
+
 def _values_named(fields: _RawFields, name: bytes) -> list[str]:
     """`headers.get_all(name)` (`name` in lower case) of a message's `headers.fields`, by a
     scan of them: what mitmproxy's lookup answers, for a fifth of its cost."""
-    size = len(name)
-    return [value.decode("utf-8", "surrogateescape") for key, value in fields if len(key) == size and key.lower() == name]
+    return [value.decode("utf-8", "surrogateescape") for value in _raw_values_named(fields, name)]
 
 
 def set_cookie_lines(fields: _RawFields, truncated: list[str] | None = None) -> list[str]:
     """The Set-Cookie lines of a response's `headers.fields`, bounded in number and length:
     the one way both a captured 401 and a remembered normal response read them. Only what is
     kept of a line is decoded (a normal response's hook read 16 MB of them for 70 ms)."""
-    found = [value for key, value in fields if len(key) == 10 and key.lower() == b"set-cookie"]
+    found = _raw_values_named(fields, b"set-cookie")
     lines = _bounded(found, MAX_COOKIES, "response.set_cookies", truncated if truncated is not None else [])
     return [
         _short(line.decode("utf-8", "surrogateescape"))
@@ -387,7 +390,7 @@ def _headers(
     request, echoed = what.startswith("request"), bool(echoes.found)
     kept = []
     for name, value in _bounded(headers.pairs, MAX_HEADERS, what, truncated):
-        head = value if len(value) <= MAX_HEADER_VALUE else value[:_MASK_WINDOW]
+        head = _window(value)
         if _keeps_words(name[:256]) and not budget.allows(head):
             kept.append((_short(name), redacted_marker(value)))
             continue
