@@ -64,7 +64,7 @@ def _pieces(value: str) -> list[str]:
         piece, start, end = match.group(), match.start(), match.end()
         if value[end : end + 1] == "=" and (start == 0 or value[start - 1] in " ,\t"):
             continue  # a parameter's name
-        if len(piece) < 20 and (piece.isalpha() or not any(c.isalpha() for c in piece) or piece.replace("-", "").replace("_", "").isalpha()):
+        if len(piece) < 20 and (not any(c.isalpha() for c in piece) or piece.replace("-", "").replace("_", "").isalpha()):
             continue
         found.append(piece)
         if len(found) == _MAX_PIECES:
@@ -97,7 +97,7 @@ class Echoes:
     costs one search of each form and nothing more; what is echoed is masked by plain
     searches too, never a pattern built from what a page or a server chose."""
 
-    __slots__ = ("_found_length", "_work", "forms", "found")
+    __slots__ = ("_forms_length", "_found_length", "_work", "forms", "found")
 
     def __init__(self, secrets: Iterable[str], texts: Iterable[str]) -> None:
         """`texts`: what the server's text may echo the secrets in, each already bounded."""
@@ -110,6 +110,7 @@ class Echoes:
         self.found: list[str] = []
         if self.forms:
             self.found = self._in("\n".join(texts).lower())
+        self._forms_length = sum(map(len, self.forms))
         self._found_length = sum(map(len, self.found))
         self._work = 0
 
@@ -135,11 +136,10 @@ class Echoes:
         page), read after its escapes are undone."""
         if not self.forms or not text:
             return text
-        if not self._affordable(text, sum(map(len, self.forms))):
+        if not self._affordable(text, self._forms_length):
             return f"{MASK} ({len(text)} chars)"
-        lowered = text.lower()
-        present = [form for form in self.forms if form in lowered]
-        return _masked(text, sorted(present, key=len, reverse=True)) if present else text
+        present = self._in(text.lower())
+        return _masked(text, present) if present else text
 
     def left_in(self, dumped: str) -> Echoes | None:
         """What is still echoed in `dumped` (JSON text of the whole exchange, where the server's
@@ -154,7 +154,7 @@ class Echoes:
             return None
         echoes = Echoes((), ())
         echoes.forms = echoes.found = left
-        echoes._found_length = sum(map(len, left))
+        echoes._forms_length = echoes._found_length = sum(map(len, left))
         return echoes
 
 
